@@ -1,0 +1,42 @@
+/* digest.h — SHA-256 (and friends) through OpenSSL EVP, over memory, file
+ * descriptors, byte ranges and whole files. EVP is used on purpose: it picks
+ * the SHA-NI code path where the CPU has it (about 1.9 GB/s a core here). */
+#ifndef MP_DIGEST_H
+#define MP_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define MP_SHA256_LEN 32
+#define MP_DIGEST_MAX 64
+#define MP_HASH_BUF (1u << 20) /* read size: large sequential reads */
+
+typedef struct mp_file_digest {
+  uint8_t digest[MP_DIGEST_MAX];
+  size_t digest_len;
+  char hex[2 * MP_DIGEST_MAX + 1];
+  uint64_t size;
+  int changed; /* size or mtime differed between start and end of hashing */
+} mp_file_digest;
+
+void mp_sha256(const void *data, size_t len, uint8_t out[MP_SHA256_LEN]);
+/* Two-part SHA-256 (prefix || data) without copying: used for domain-separated
+ * hashes such as RFC 9162 leaves. */
+void mp_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+                 uint8_t out[MP_SHA256_LEN]);
+
+/* Hashes len bytes of fd from offset (len = UINT64_MAX: to end of file) with
+ * algorithm alg ("sha256", "sha384", "sha512", "blake2b"). buf is a caller
+ * scratch buffer of MP_HASH_BUF bytes, or NULL to allocate one. */
+int mp_digest_fd_range(int fd, const char *alg, uint64_t offset, uint64_t len, uint8_t *buf,
+                       uint8_t *out, size_t *outlen, uint64_t *nread, mp_err *e);
+/* Hashes a whole regular file; fills d (hex too) and notices concurrent change. */
+int mp_digest_file(const char *path, const char *alg, mp_file_digest *d, mp_err *e);
+
+/* Parses "sha256:HEX" or a bare 64-char hex into out; -1 if malformed. */
+int mp_parse_sha256(const char *s, uint8_t out[MP_SHA256_LEN]);
+
+#endif

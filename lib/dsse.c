@@ -1,0 +1,276 @@
+/* dsse.c — see dsse.h. PAE per DSSE v1.0.2:
+ *   "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body
+ * LEN is the ASCII decimal byte length without leading zeros. */
+#include "dsse.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoding.h"
+#include "envelope.pb-c.h"
+
+int mp_dsse_pae(const char *type, const uint8_t *body, size_t len, uint8_t **out, size_t *outlen,
+                mp_err *e) {
+  size_t tlen = strlen(type);
+  char head[64];
+  int hn = snprintf(head, sizeof head, "DSSEv1 %zu ", tlen);
+  char mid[32];
+  int mn = snprintf(mid, sizeof mid, " %zu ", len);
+  size_t total = (size_t)hn + tlen + (size_t)mn + len;
+  uint8_t *buf = malloc(total ? total : 1);
+  if (!buf) return mp_err_set(e, MP_ENOMEM, "out of memory building PAE");
+  size_t o = 0;
+  memcpy(buf + o, head, (size_t)hn), o += (size_t)hn;
+  memcpy(buf + o, type, tlen), o += tlen;
+  memcpy(buf + o, mid, (size_t)mn), o += (size_t)mn;
+  if (len) memcpy(buf + o, body, len);
+  *out = buf;
+  *outlen = total;
+  return 0;
+}
+
+int mp_dsse_new(const char *type, const uint8_t *payload, size_t len, mp_dsse **out, mp_err *e) {
+  mp_dsse *d = calloc(1, sizeof *d);
+  if (!d || !(d->payload_type = strdup(type)) || !(d->payload = malloc(len ? len : 1))) {
+    mp_dsse_free(d);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  if (len) memcpy(d->payload, payload, len);
+  d->payload_len = len;
+  *out = d;
+  return 0;
+}
+
+void mp_dsse_free(mp_dsse *d) {
+  if (!d) return;
+  for (size_t i = 0; i < d->nsigs; i++) {
+    free(d->sigs[i].sig);
+    free(d->sigs[i].keyid);
+  }
+  free(d->sigs);
+  free(d->payload);
+  free(d->payload_type);
+  free(d);
+}
+
+static int add_sig(mp_dsse *d, uint8_t *sig, size_t siglen, const char *keyid, mp_err *e) {
+  mp_dsse_sig *ns = realloc(d->sigs, (d->nsigs + 1) * sizeof *ns);
+  if (!ns) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  d->sigs = ns;
+  ns[d->nsigs].sig = sig;
+  ns[d->nsigs].sig_len = siglen;
+  ns[d->nsigs].keyid = keyid ? strdup(keyid) : NULL;
+  if (keyid && !ns[d->nsigs].keyid) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  d->nsigs++;
+  return 0;
+}
+
+int mp_dsse_sign(mp_dsse *d, const mp_key *k, mp_err *e) {
+  uint8_t *pae = NULL, *sig = NULL;
+  size_t pae_len = 0, siglen = 0;
+  int rc = mp_dsse_pae(d->payload_type, d->payload, d->payload_len, &pae, &pae_len, e);
+  if (rc) return rc;
+  rc = mp_key_sign(k, pae, pae_len, &sig, &siglen, e);
+  free(pae);
+  if (rc) return rc;
+  rc = add_sig(d, sig, siglen, mp_key_id(k), e);
+  if (rc) free(sig);
+  return rc;
+}
+
+int mp_dsse_verify(const mp_dsse *d, const mp_key *const *keys, size_t nkeys, size_t min_valid,
+                   mp_dsse_result *res, mp_err *e) {
+  mp_dsse_result r = {0};
+  if (min_valid == 0) min_valid = 1;
+  if (d->nsigs == 0) return mp_err_set(e, MP_EVERIFY, "bad signature: envelope has no signatures");
+  if (nkeys == 0) return mp_err_set(e, MP_EUSAGE, "no trusted key given");
+  uint8_t *pae = NULL;
+  size_t pae_len = 0;
+  int rc = mp_dsse_pae(d->payload_type, d->payload, d->payload_len, &pae, &pae_len, e);
+  if (rc) return rc;
+  unsigned char *used = calloc(nkeys, 1);
+  if (!used) {
+    free(pae);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  for (size_t s = 0; s < d->nsigs; s++) {
+    r.checked++;
+    for (size_t k = 0; k < nkeys; k++) {
+      if (used[k]) continue;
+      if (mp_key_verify(keys[k], pae, pae_len, d->sigs[s].sig, d->sigs[s].sig_len, NULL) == 0) {
+        used[k] = 1;
+        r.valid++;
+        if (!r.first) r.first = keys[k];
+        break;
+      }
+    }
+  }
+  free(used);
+  free(pae);
+  if (res) *res = r;
+  if (r.valid >= min_valid) return 0;
+  if (r.valid == 0)
+    return mp_err_set(e, MP_EVERIFY,
+                      "bad signature: none of the %zu signature(s) verifies with the trusted key(s)",
+                      d->nsigs);
+  return mp_err_set(e, MP_EVERIFY, "bad signature: %zu valid signature(s) by trusted keys, %zu required",
+                    r.valid, min_valid);
+}
+
+int mp_dsse_to_json(const mp_dsse *d, char **out, size_t *outlen, mp_err *e) {
+  char *payload = mp_b64_encode(d->payload, d->payload_len);
+  json_t *sigs = json_array();
+  json_t *root = NULL;
+  int rc = 0;
+  if (!payload || !sigs) {
+    rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < d->nsigs; i++) {
+    char *s = mp_b64_encode(d->sigs[i].sig, d->sigs[i].sig_len);
+    if (!s) {
+      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+      goto done;
+    }
+    json_array_append_new(sigs, json_pack("{s:s, s:s}", "keyid", d->sigs[i].keyid ? d->sigs[i].keyid : "",
+                                          "sig", s));
+    free(s);
+  }
+  root = json_pack("{s:s, s:s, s:O}", "payload", payload, "payloadType", d->payload_type,
+                   "signatures", sigs);
+  char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  if (!text) {
+    rc = mp_err_set(e, MP_ENOMEM, "out of memory encoding envelope");
+    goto done;
+  }
+  *out = text;
+  *outlen = strlen(text);
+done:
+  free(payload);
+  json_decref(sigs);
+  json_decref(root);
+  return rc;
+}
+
+static int b64_field(json_t *obj, const char *name, uint8_t **out, size_t *outlen, mp_err *e) {
+  json_t *v = json_object_get(obj, name);
+  if (!json_is_string(v))
+    return mp_err_set(e, MP_EPARSE, "envelope: \"%s\" missing or not a string", name);
+  if (mp_b64_decode(json_string_value(v), json_string_length(v), out, outlen) != 0)
+    return mp_err_set(e, MP_EPARSE, "envelope: \"%s\" is not valid base64", name);
+  return 0;
+}
+
+int mp_dsse_from_json_value(const void *json_obj, mp_dsse **out, mp_err *e) {
+  json_t *root = (json_t *)json_obj;
+  if (!json_is_object(root)) return mp_err_set(e, MP_EPARSE, "envelope: not a JSON object");
+  json_t *type = json_object_get(root, "payloadType");
+  json_t *sigs = json_object_get(root, "signatures");
+  if (!json_is_string(type))
+    return mp_err_set(e, MP_EPARSE, "envelope: \"payloadType\" missing or not a string");
+  if (!json_is_array(sigs))
+    return mp_err_set(e, MP_EPARSE, "envelope: \"signatures\" missing or not an array");
+  mp_dsse *d = calloc(1, sizeof *d);
+  if (!d || !(d->payload_type = strdup(json_string_value(type)))) {
+    mp_dsse_free(d);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  int rc = b64_field(root, "payload", &d->payload, &d->payload_len, e);
+  for (size_t i = 0; rc == 0 && i < json_array_size(sigs); i++) {
+    json_t *s = json_array_get(sigs, i);
+    if (!json_is_object(s)) {
+      rc = mp_err_set(e, MP_EPARSE, "envelope: signature %zu is not an object", i);
+      break;
+    }
+    json_t *kid = json_object_get(s, "keyid");
+    if (kid && !json_is_string(kid) && !json_is_null(kid)) {
+      rc = mp_err_set(e, MP_EPARSE, "envelope: signature %zu: keyid is not a string", i);
+      break;
+    }
+    uint8_t *sig = NULL;
+    size_t siglen = 0;
+    rc = b64_field(s, "sig", &sig, &siglen, e);
+    if (rc) {
+      mp_err_prefix(e, "signature %zu", i);
+      break;
+    }
+    rc = add_sig(d, sig, siglen, json_is_string(kid) ? json_string_value(kid) : NULL, e);
+    if (rc) free(sig);
+  }
+  if (rc) {
+    mp_dsse_free(d);
+    return rc;
+  }
+  *out = d;
+  return 0;
+}
+
+int mp_dsse_from_json(const char *text, size_t len, mp_dsse **out, mp_err *e) {
+  json_error_t je;
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  if (!root)
+    return mp_err_set(e, MP_EPARSE, "envelope: invalid JSON at line %d column %d: %s", je.line,
+                      je.column, je.text);
+  int rc = mp_dsse_from_json_value(root, out, e);
+  json_decref(root);
+  return rc;
+}
+
+int mp_dsse_to_pb(const mp_dsse *d, uint8_t **out, size_t *outlen, mp_err *e) {
+  Io__Intoto__Envelope env = IO__INTOTO__ENVELOPE__INIT;
+  Io__Intoto__Signature *sigs = calloc(d->nsigs ? d->nsigs : 1, sizeof *sigs);
+  Io__Intoto__Signature **ptrs = calloc(d->nsigs ? d->nsigs : 1, sizeof *ptrs);
+  if (!sigs || !ptrs) {
+    free(sigs);
+    free(ptrs);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  env.payload.data = d->payload;
+  env.payload.len = d->payload_len;
+  env.payload_type = d->payload_type;
+  for (size_t i = 0; i < d->nsigs; i++) {
+    io__intoto__signature__init(&sigs[i]);
+    sigs[i].sig.data = d->sigs[i].sig;
+    sigs[i].sig.len = d->sigs[i].sig_len;
+    sigs[i].keyid = d->sigs[i].keyid ? d->sigs[i].keyid : "";
+    ptrs[i] = &sigs[i];
+  }
+  env.n_signatures = d->nsigs;
+  env.signatures = ptrs;
+  size_t n = io__intoto__envelope__get_packed_size(&env);
+  uint8_t *buf = malloc(n ? n : 1);
+  if (buf) io__intoto__envelope__pack(&env, buf);
+  free(sigs);
+  free(ptrs);
+  if (!buf) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  *out = buf;
+  *outlen = n;
+  return 0;
+}
+
+int mp_dsse_from_pb(const uint8_t *buf, size_t len, mp_dsse **out, mp_err *e) {
+  Io__Intoto__Envelope *env = io__intoto__envelope__unpack(NULL, len, buf);
+  if (!env) return mp_err_set(e, MP_EPARSE, "envelope: malformed protobuf");
+  mp_dsse *d = NULL;
+  int rc = mp_dsse_new(env->payload_type, env->payload.data, env->payload.len, &d, e);
+  for (size_t i = 0; rc == 0 && i < env->n_signatures; i++) {
+    Io__Intoto__Signature *s = env->signatures[i];
+    uint8_t *sig = malloc(s->sig.len ? s->sig.len : 1);
+    if (!sig) {
+      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+      break;
+    }
+    if (s->sig.len) memcpy(sig, s->sig.data, s->sig.len);
+    rc = add_sig(d, sig, s->sig.len, s->keyid && *s->keyid ? s->keyid : NULL, e);
+    if (rc) free(sig);
+  }
+  io__intoto__envelope__free_unpacked(env, NULL);
+  if (rc) {
+    mp_dsse_free(d);
+    return rc;
+  }
+  *out = d;
+  return 0;
+}

@@ -1,0 +1,120 @@
+/* encoding.c — hex and base64 (RFC 4648 sections 4 and 5). Decoding is strict
+ * about characters (no whitespace, no mixing of '=' inside the data) but
+ * tolerant of the alphabet (std or URL-safe) and of missing padding. */
+#include "encoding.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char hexdigits[] = "0123456789abcdef";
+
+void mp_hex_encode(const uint8_t *in, size_t len, char *out) {
+  for (size_t i = 0; i < len; i++) {
+    out[2 * i] = hexdigits[in[i] >> 4];
+    out[2 * i + 1] = hexdigits[in[i] & 15];
+  }
+  out[2 * len] = '\0';
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int mp_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen) {
+  if (inlen != 2 * outlen) return -1;
+  for (size_t i = 0; i < outlen; i++) {
+    int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+    if (hi < 0 || lo < 0) return -1;
+    out[i] = (uint8_t)(hi << 4 | lo);
+  }
+  return 0;
+}
+
+int mp_is_lower_hex(const char *s) {
+  size_t n = 0;
+  for (; s[n]; n++)
+    if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f'))) return 0;
+  return n > 0 && n % 2 == 0;
+}
+
+static const char b64std[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t mp_b64_encoded_len(size_t len) { return (len + 2) / 3 * 4; }
+
+char *mp_b64_encode(const uint8_t *in, size_t len) {
+  char *out = malloc(mp_b64_encoded_len(len) + 1);
+  if (!out) return NULL;
+  size_t o = 0, i = 0;
+  for (; i + 3 <= len; i += 3) {
+    uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+    out[o++] = b64std[v >> 18];
+    out[o++] = b64std[(v >> 12) & 63];
+    out[o++] = b64std[(v >> 6) & 63];
+    out[o++] = b64std[v & 63];
+  }
+  if (len - i == 1) {
+    uint32_t v = (uint32_t)in[i] << 16;
+    out[o++] = b64std[v >> 18];
+    out[o++] = b64std[(v >> 12) & 63];
+    out[o++] = '=';
+    out[o++] = '=';
+  } else if (len - i == 2) {
+    uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+    out[o++] = b64std[v >> 18];
+    out[o++] = b64std[(v >> 12) & 63];
+    out[o++] = b64std[(v >> 6) & 63];
+    out[o++] = '=';
+  }
+  out[o] = '\0';
+  return out;
+}
+
+static int b64val(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+int mp_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outlen) {
+  size_t n = inlen;
+  size_t pad = 0;
+  while (n > 0 && in[n - 1] == '=' && pad < 2) {
+    n--;
+    pad++;
+  }
+  if (pad && (n + pad) % 4) return -1;  /* padding only completes a quantum */
+  if (n % 4 == 1) return -1;
+  uint8_t *buf = malloc(n / 4 * 3 + 3);
+  if (!buf) return -1;
+  size_t o = 0;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < n; i++) {
+    int v = b64val(in[i]);
+    if (v < 0) {
+      free(buf);
+      return -1;
+    }
+    acc = acc << 6 | (uint32_t)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      buf[o++] = (uint8_t)(acc >> bits);
+      acc &= (1u << bits) - 1;
+    }
+  }
+  if (acc != 0) { /* non-canonical trailing bits */
+    free(buf);
+    return -1;
+  }
+  *out = buf;
+  *outlen = o;
+  return 0;
+}

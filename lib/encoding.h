@@ -1,0 +1,25 @@
+/* encoding.h — hex and base64 codecs used by DSSE, digests and key ids.
+ * Base64 decoding accepts the standard and the URL-safe alphabets, with or
+ * without padding (DSSE requires accepting both); encoding is standard with
+ * padding. */
+#ifndef MP_ENCODING_H
+#define MP_ENCODING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes 2*len lowercase hex chars and a NUL to out. */
+void mp_hex_encode(const uint8_t *in, size_t len, char *out);
+/* Decodes exactly 2*outlen hex chars (either case); -1 if malformed. */
+int mp_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen);
+/* True if s is non-empty lowercase hex of even length. */
+int mp_is_lower_hex(const char *s);
+
+/* Length of the encoding of len bytes, without the NUL. */
+size_t mp_b64_encoded_len(size_t len);
+/* Returns a malloc'd NUL-terminated string, or NULL on OOM. */
+char *mp_b64_encode(const uint8_t *in, size_t len);
+/* Decodes into a malloc'd buffer (*out, *outlen); -1 if malformed or OOM. */
+int mp_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outlen);
+
+#endif

@@ -1,0 +1,123 @@
+/* fileio.c — see fileio.h. Atomic writes: write to "path.tmp.XXXXXX" in the
+ * same directory, fsync, rename over path, fsync the directory. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int mp_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen, mp_err *e) {
+  int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return mp_err_errno(e, MP_EIO, errno, "opening %s", path);
+  size_t cap = 65536, len = 0;
+  uint8_t *buf = malloc(cap + 1);
+  if (!buf) {
+    if (fd != STDIN_FILENO) close(fd);
+    return mp_err_set(e, MP_ENOMEM, "reading %s: out of memory", path);
+  }
+  for (;;) {
+    if (len == cap) {
+      if (cap >= max) {
+        free(buf);
+        if (fd != STDIN_FILENO) close(fd);
+        return mp_err_set(e, MP_ELIMIT, "reading %s: larger than %zu bytes", path, max);
+      }
+      size_t ncap = cap * 2 > max ? max : cap * 2;
+      uint8_t *nb = realloc(buf, ncap + 1);
+      if (!nb) {
+        free(buf);
+        if (fd != STDIN_FILENO) close(fd);
+        return mp_err_set(e, MP_ENOMEM, "reading %s: out of memory", path);
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    ssize_t n = read(fd, buf + len, cap - len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      free(buf);
+      if (fd != STDIN_FILENO) close(fd);
+      return mp_err_errno(e, MP_EIO, saved, "reading %s", path);
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  if (fd != STDIN_FILENO) close(fd);
+  buf[len] = '\0';
+  *out = buf;
+  *outlen = len;
+  return 0;
+}
+
+static int write_all(int fd, const void *data, size_t len) {
+  const uint8_t *p = data;
+  while (len) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+int mp_write_file_parts(const char *path, const void *const *parts, const size_t *lens,
+                        size_t nparts, mode_t mode, int exclusive, mp_err *e) {
+  if (exclusive && access(path, F_OK) == 0)
+    return mp_err_set(e, MP_EEXISTS, "writing %s: file exists (refusing to overwrite)", path);
+  size_t plen = strlen(path);
+  char *tmp = malloc(plen + 16);
+  if (!tmp) return mp_err_set(e, MP_ENOMEM, "writing %s: out of memory", path);
+  snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+  int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0) {
+    int saved = errno;
+    free(tmp);
+    return mp_err_errno(e, MP_EIO, saved, "writing %s", path);
+  }
+  int rc = 0, saved = 0;
+  if (fchmod(fd, mode) != 0) saved = errno;
+  for (size_t i = 0; !saved && i < nparts; i++)
+    if (write_all(fd, parts[i], lens[i]) != 0) saved = errno;
+  if (!saved && fsync(fd) != 0) saved = errno;
+  if (close(fd) != 0 && !saved) saved = errno;
+  if (!saved && exclusive) {
+    /* link() fails if path appeared meanwhile: no silent overwrite. */
+    if (link(tmp, path) != 0) saved = errno;
+    unlink(tmp);
+  } else if (!saved && rename(tmp, path) != 0) {
+    saved = errno;
+  }
+  if (saved) {
+    unlink(tmp);
+    rc = saved == EEXIST ? mp_err_set(e, MP_EEXISTS, "writing %s: file exists", path)
+                         : mp_err_errno(e, MP_EIO, saved, "writing %s", path);
+  } else {
+    char *dcopy = strdup(path);
+    if (dcopy) {
+      int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+      }
+      free(dcopy);
+    }
+  }
+  free(tmp);
+  return rc;
+}
+
+int mp_write_file(const char *path, const void *data, size_t len, mode_t mode, int exclusive,
+                  mp_err *e) {
+  const void *parts[1] = {data};
+  size_t lens[1] = {len};
+  return mp_write_file_parts(path, parts, lens, 1, mode, exclusive, e);
+}

@@ -1,0 +1,24 @@
+/* fileio.h — whole-file reads with a size limit, and atomic writes that never
+ * leave a half-written file where a previous good one was. */
+#ifndef MP_FILEIO_H
+#define MP_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Reads all of path (at most max bytes) into a malloc'd, NUL-terminated
+ * buffer. "-" reads standard input. */
+int mp_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen, mp_err *e);
+/* Writes data to path via a temporary file in the same directory, fsync and
+ * rename. mode applies to the new file. With exclusive, an existing path is
+ * an MP_EEXISTS error. */
+int mp_write_file(const char *path, const void *data, size_t len, mode_t mode,
+                  int exclusive, mp_err *e);
+/* Like mp_write_file for several buffers (concatenated). */
+int mp_write_file_parts(const char *path, const void *const *parts, const size_t *lens,
+                        size_t nparts, mode_t mode, int exclusive, mp_err *e);
+
+#endif

@@ -33,7 +33,7 @@ PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DMLPROV_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(SANFLAGS) \
-  -I$(B)/gen -Ilib -Ihooks/c $(PKG_CFLAGS) -MMD -MP
+  -I$(B)/gen -Ilib -Ihooks/c -Irecorder -Iverifier -Icli $(PKG_CFLAGS) -MMD -MP
 GEN_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Werror $(CFLAGS) $(SANFLAGS) -I$(B)/gen $(PKG_CFLAGS) -MMD -MP
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 LIBS      := $(PKG_LIBS) -lpthread -lm

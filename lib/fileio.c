@@ -121,3 +121,31 @@ int mp_write_file(const char *path, const void *data, size_t len, mode_t mode, i
   size_t lens[1] = {len};
   return mp_write_file_parts(path, parts, lens, 1, mode, exclusive, e);
 }
+
+/* Normalises "a/./b", "a//b" and trailing slashes so one file has one key. */
+char *mp_path_normalize(const char *abs) {
+  char *out = malloc(strlen(abs) + 2);
+  if (!out) return NULL;
+  size_t o = 0;
+  for (const char *p = abs; *p;) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    const char *end = strchr(p, '/');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len == 1 && p[0] == '.') {
+      /* skip */
+    } else if (len == 2 && p[0] == '.' && p[1] == '.') {
+      while (o > 0 && out[o - 1] != '/') o--;
+      if (o > 0) o--;
+    } else {
+      out[o++] = '/';
+      memcpy(out + o, p, len);
+      o += len;
+    }
+    p += len;
+  }
+  if (o == 0) out[o++] = '/';
+  out[o] = '\0';
+  return out;
+}
+

@@ -21,4 +21,8 @@ int mp_write_file(const char *path, const void *data, size_t len, mode_t mode,
 int mp_write_file_parts(const char *path, const void *const *parts, const size_t *lens,
                         size_t nparts, mode_t mode, int exclusive, mp_err *e);
 
+/* Lexically normalises an absolute path: collapses "//", "." and ".."
+ * (malloc'd). Symlinks are not resolved. */
+char *mp_path_normalize(const char *abs);
+
 #endif

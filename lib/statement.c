@@ -595,3 +595,24 @@ int mp_statement_from_pb(const uint8_t *buf, size_t len, json_t **out, mp_err *e
   *out = j;
   return 0;
 }
+
+char *mp_file_uri(const char *abs_path) {
+  size_t n = strlen(abs_path);
+  char *out = malloc(7 + 3 * n + 1);
+  if (!out) return NULL;
+  memcpy(out, "file://", 7);
+  size_t o = 7;
+  static const char hex[] = "0123456789ABCDEF";
+  for (const unsigned char *p = (const unsigned char *)abs_path; *p; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+        strchr("-._~/+@,=:", *p)) {
+      out[o++] = (char)*p;
+    } else {
+      out[o++] = '%';
+      out[o++] = hex[*p >> 4];
+      out[o++] = hex[*p & 15];
+    }
+  }
+  out[o] = '\0';
+  return out;
+}

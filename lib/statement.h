@@ -53,4 +53,9 @@ void mp_time_format(const struct timespec *ts, char *buf, size_t len);
 /* Parses RFC 3339 ("Z" or +hh:mm offset); -1 if malformed. */
 int mp_time_parse(const char *s, struct timespec *ts);
 
+
+
+/* "file://" + percent-encoded absolute path (malloc'd). */
+char *mp_file_uri(const char *abs_path);
+
 #endif

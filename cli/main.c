@@ -1,0 +1,108 @@
+/* main.c — the mlprov command: one binary, one subcommand per verb. Each
+ * subcommand lives in cmd_<verb>.c, parses its own options and returns the
+ * exit status: 0 ok, 1 verification refused, 2 usage or I/O error (`run`
+ * returns the job's status). */
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "cli.h"
+
+static const mp_cmd commands[] = {
+    {"run", cmd_run, "run a training job and record its signed SLSA provenance"},
+    {"verify", cmd_verify, "verify a provenance: signature, statement, artifact digests"},
+    {"keygen", cmd_keygen, "generate a signing key pair (ECDSA P-256/P-384/P-521, Ed25519)"},
+    {"event", cmd_event, "send an event to the agent from a shell script"},
+};
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: mlprov COMMAND [OPTIONS] [ARGS]\n"
+          "\n"
+          "mlprov records, signs and verifies the provenance of ML training jobs.\n"
+          "\n"
+          "commands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out,
+          "\n"
+          "`mlprov COMMAND --help` describes a command. Exit status: 0 success,\n"
+          "1 verification refused, 2 usage or I/O error; `run` exits with the job's status.\n");
+}
+
+static void version(void) {
+  printf("mlprov %s\n", MLPROV_VERSION);
+  printf("  OpenSSL   %s\n", OpenSSL_version(OPENSSL_VERSION_STRING));
+  printf("  libuv     %s\n", uv_version_string());
+  printf("  protobuf-c %s\n", protobuf_c_version());
+  printf("  jansson   %s\n", jansson_version_str());
+}
+
+int cli_fail(const char *cmd, const mp_err *e) {
+  fprintf(stderr, "mlprov %s: %s\n", cmd, e->msg[0] ? e->msg : mp_strerror(e->code));
+  return mp_exit_code(e->code);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "mlprov %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see `mlprov %s --help`)\n", cmd);
+  va_end(ap);
+  return 2;
+}
+
+int cli_keys_add(cli_keys *k, const char *path, int private_key, mp_err *e) {
+  mp_key *key = NULL;
+  int rc = private_key ? mp_key_load_private(path, &key, e) : mp_key_load_public(path, &key, e);
+  if (rc) return rc;
+  mp_key **nk = realloc(k->keys, (k->n + 1) * sizeof *nk);
+  if (!nk) {
+    mp_key_free(key);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  k->keys = nk;
+  k->keys[k->n++] = key;
+  return 0;
+}
+
+void cli_keys_free(cli_keys *k) {
+  for (size_t i = 0; i < k->n; i++) mp_key_free(k->keys[i]);
+  free(k->keys);
+  k->keys = NULL;
+  k->n = 0;
+}
+
+long long cli_parse_count(const char *s) {
+  if (!s || !*s) return -1;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  return *end || v < 0 ? -1 : v;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    version();
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(cmd, commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "mlprov: unknown command '%s'\n\n", cmd);
+  usage(stderr);
+  return 2;
+}

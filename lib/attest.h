@@ -1,0 +1,68 @@
+/* attest.h — signed attestations on disk: sign a Statement into a DSSE
+ * envelope, write it as BASE.intoto.jsonl (+ BASE.pb), read any of the forms
+ * mlprov and the ecosystem use, and verify one envelope down to a checked
+ * Statement.
+ *
+ * Files read: a JSON envelope; JSON Lines of envelopes (one per line, the
+ * in-toto convention for <artifact>.intoto.jsonl); a Sigstore bundle (its
+ * dsseEnvelope); mlprov's protobuf Attestation (schema/attestation.proto).
+ * Files written: BASE.intoto.jsonl holds one envelope on one line; BASE.pb the
+ * same envelope plus the Statement in protobuf. A file already at either path
+ * is kept as PATH.~N~ (numbered backup), never overwritten.
+ */
+#ifndef MP_ATTEST_H
+#define MP_ATTEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsse.h"
+#include "err.h"
+#include "keys.h"
+
+#define MP_ATTEST_JSONL_SUFFIX ".intoto.jsonl"
+#define MP_ATTEST_PB_SUFFIX ".pb"
+
+/* Canonical JSON of statement, signed by every key (at least one). */
+int mp_attest_sign(const json_t *statement, const mp_key *const *keys, size_t nkeys,
+                   mp_dsse **out, mp_err *e);
+
+typedef struct mp_attest_paths {
+  char *jsonl;       /* BASE.intoto.jsonl */
+  char *pb;          /* BASE.pb */
+  char *jsonl_backup; /* where a previous file was kept, or NULL */
+  char *pb_backup;
+} mp_attest_paths;
+
+/* Writes both files atomically. with_pb = 0 writes only the JSON Lines file. */
+int mp_attest_write(const mp_dsse *env, const char *base, int with_pb, mp_attest_paths *paths,
+                    mp_err *e);
+void mp_attest_paths_free(mp_attest_paths *p);
+
+typedef struct mp_attest_entry {
+  mp_dsse *env;
+  uint8_t *pb_statement;   /* from a .pb file: the typed Statement to cross-check */
+  size_t pb_statement_len;
+  int line;                /* 1-based line in a JSON Lines file, 0 otherwise */
+} mp_attest_entry;
+
+typedef struct mp_attest_file {
+  mp_attest_entry *entries;
+  size_t n;
+} mp_attest_file;
+
+int mp_attest_load(const char *path, mp_attest_file **out, mp_err *e);
+/* Same, from memory; `what` names the source in messages. */
+int mp_attest_parse(const char *what, const uint8_t *data, size_t len, mp_attest_file **out,
+                    mp_err *e);
+void mp_attest_file_free(mp_attest_file *f);
+
+/* Checks the envelope: payloadType, signatures by at least min_sigs distinct
+ * keys of keys[], then parses the verified payload bytes into a checked
+ * Statement (and, for a .pb entry, requires the typed copy to match).
+ * MP_EVERIFY with the reason when any of that fails. */
+int mp_attest_verify(const mp_attest_entry *ent, const mp_key *const *keys, size_t nkeys,
+                     size_t min_sigs, json_t **statement, mp_dsse_result *res, mp_err *e);
+
+#endif

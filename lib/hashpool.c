@@ -1,0 +1,108 @@
+/* hashpool.c — see hashpool.h. Work distribution is one atomic counter over
+ * the job array; jobs are expected to be sorted largest first by callers that
+ * care about tail latency. */
+#include "hashpool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "encoding.h"
+
+typedef struct pool {
+  mp_hash_job *jobs;
+  size_t n;
+  const char *alg;
+  atomic_size_t next;
+  mp_hash_progress_cb progress;
+  void *ctx;
+} pool;
+
+unsigned mp_cpu_count(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+static void run_job(pool *p, mp_hash_job *j, uint8_t *buf) {
+  mp_err e;
+  mp_err_clear(&e);
+  memset(&j->out, 0, sizeof j->out);
+  int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    j->rc = mp_err_errno(&e, MP_EIO, errno, "opening %s", j->path);
+    goto done;
+  }
+  struct stat before, after;
+  if (fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) {
+    j->rc = mp_err_set(&e, MP_EIO, "hashing %s: not a readable regular file", j->path);
+    close(fd);
+    goto done;
+  }
+  posix_fadvise(fd, (off_t)j->offset, j->len == UINT64_MAX ? 0 : (off_t)j->len,
+                POSIX_FADV_SEQUENTIAL);
+  uint64_t nread = 0;
+  j->rc = mp_digest_fd_range(fd, p->alg, j->offset, j->len, buf, j->out.digest,
+                             &j->out.digest_len, &nread, &e);
+  if (j->rc == 0) {
+    fstat(fd, &after);
+    j->out.size = nread;
+    j->out.changed = after.st_size != before.st_size ||
+                     after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+                     after.st_mtim.tv_nsec != before.st_mtim.tv_nsec ||
+                     (j->len != UINT64_MAX && nread != j->len) ||
+                     (j->len == UINT64_MAX && (uint64_t)after.st_size != j->offset + nread);
+    mp_hex_encode(j->out.digest, j->out.digest_len, j->out.hex);
+    if (p->progress) p->progress(p->ctx, nread);
+  } else {
+    mp_err_prefix(&e, "hashing %s", j->path);
+  }
+  close(fd);
+done:
+  if (j->rc) {
+    size_t l = strnlen(e.msg, sizeof j->error - 1);
+    memcpy(j->error, e.msg, l);
+    j->error[l] = '\0';
+  }
+}
+
+static void *worker(void *arg) {
+  pool *p = arg;
+  uint8_t *buf = malloc(MP_HASH_BUF);
+  for (;;) {
+    size_t i = atomic_fetch_add(&p->next, 1);
+    if (i >= p->n) break;
+    if (!buf) {
+      p->jobs[i].rc = MP_ENOMEM;
+      snprintf(p->jobs[i].error, sizeof p->jobs[i].error, "out of memory");
+      continue;
+    }
+    run_job(p, &p->jobs[i], buf);
+  }
+  free(buf);
+  return NULL;
+}
+
+int mp_hash_jobs(mp_hash_job *jobs, size_t n, unsigned threads, const char *alg,
+                 mp_hash_progress_cb progress, void *ctx, mp_err *e) {
+  pool p = {.jobs = jobs, .n = n, .alg = alg, .progress = progress, .ctx = ctx};
+  atomic_init(&p.next, 0);
+  if (!threads) threads = mp_cpu_count();
+  if (threads > n) threads = n ? (unsigned)n : 1;
+  pthread_t *tids = calloc(threads, sizeof *tids);
+  unsigned started = 0;
+  if (tids)
+    for (; started + 1 < threads; started++)
+      if (pthread_create(&tids[started], NULL, worker, &p) != 0) break;
+  worker(&p); /* the calling thread works too */
+  for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
+  free(tids);
+  for (size_t i = 0; i < n; i++)
+    if (jobs[i].rc) return mp_err_set(e, jobs[i].rc, "%s", jobs[i].error);
+  return 0;
+}

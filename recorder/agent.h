@@ -1,0 +1,37 @@
+/* agent.h — the libuv agent that wraps one training job.
+ *
+ * mp_agent_run() creates a private socket (directory 0700, socket 0600),
+ * starts the job with MLPROV_SOCKET pointing at it, accepts any number of hook
+ * connections from processes of the same user, decodes their frames as they
+ * arrive and applies them to the run record, forwards SIGINT/SIGTERM/SIGHUP/
+ * SIGQUIT to the job, and returns when the job has exited and every hook
+ * connection has closed (or the drain deadline passed).
+ *
+ * A misbehaving connection (garbage, oversize or torn frame, wrong user, newer
+ * protocol) is logged, counted in the record and closed; the others go on.
+ */
+#ifndef MP_AGENT_H
+#define MP_AGENT_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "record.h"
+
+typedef void (*mp_log_fn)(void *ctx, const char *msg);
+
+typedef struct mp_agent_opts {
+  char *const *argv;        /* the job */
+  char *const *extra_env;   /* NAME=value pairs added to the job's environment */
+  size_t max_frame;         /* 0: MP_FRAME_MAX_DEFAULT */
+  unsigned max_conns;       /* 0: 1024 */
+  unsigned drain_ms;        /* wait for hooks after the job exits; 0: 5000 */
+  mp_log_fn log;            /* warnings (may be NULL) */
+  void *log_ctx;
+} mp_agent_opts;
+
+/* Runs the job to completion. 0 when the job ran (rec->exit_code says how it
+ * ended); MP_ENOTFOUND / MP_EIO when it could not be started. */
+int mp_agent_run(const mp_agent_opts *o, mp_record *rec, mp_err *e);
+
+#endif

@@ -64,8 +64,11 @@ all: $(B)/mlprov $(B)/libmlprov-hook.so $(B)/libmlprov-hook.a $(EXAMPLE_BIN)
 .PHONY: all deps test unit example bench clean install uninstall fuzz
 .SECONDARY:
 
+# apt-get needs root: sudo is used only when not already root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
-	apt-get install -y $(DEBIAN_PACKAGES)
+	$(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PACKAGES) || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(DEBIAN_PACKAGES); }
 
 # --- generated protobuf code ------------------------------------------------
 $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: schema/%.proto
@@ -108,7 +111,7 @@ $(B)/examples/linear-train: examples/linear/train.c $(B)/libmlprov-hook.a
 # --- tests ------------------------------------------------------------------
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmlprov.a $(APP_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(filter-out $(B)/obj/cli/main.o,$(APP_OBJ)) $(B)/libmlprov.a \
+	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) -lcmocka $(LDFLAGS_ALL) -o $@
 $(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov-hook.a
 	@mkdir -p $(dir $@)

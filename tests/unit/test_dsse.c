@@ -1,0 +1,133 @@
+/* test_dsse.c — DSSE PAE (the spec's vector), sign/verify with every key
+ * type, JSON and protobuf round trips, tampering and key confusion. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsse.h"
+#include "keys.h"
+#include "unit.h"
+
+static void pae_spec_vector(void **state) {
+  (void)state;
+  uint8_t *pae;
+  size_t len;
+  assert_int_equal(mp_dsse_pae("http://example.com/HelloWorld", (const uint8_t *)"hello world", 11, &pae, &len, NULL), 0);
+  const char *want = "DSSEv1 29 http://example.com/HelloWorld 11 hello world";
+  assert_int_equal(len, strlen(want));
+  assert_memory_equal(pae, want, len);
+  free(pae);
+  assert_int_equal(mp_dsse_pae("t", (const uint8_t *)"", 0, &pae, &len, NULL), 0);
+  assert_int_equal(len, strlen("DSSEv1 1 t 0 "));
+  assert_memory_equal(pae, "DSSEv1 1 t 0 ", len);
+  free(pae);
+}
+
+static void sign_verify_type(mp_key_type t) {
+  mp_err e;
+  mp_key *k = NULL, *other = NULL;
+  assert_int_equal(mp_key_generate(t, &k, &e), 0);
+  assert_int_equal(mp_key_generate(t, &other, &e), 0);
+  assert_int_equal(strlen(mp_key_id(k)), 64);
+  mp_dsse *d = NULL;
+  const char *msg = "{\"hello\":\"world\"}";
+  assert_int_equal(mp_dsse_new(MP_INTOTO_PAYLOAD_TYPE, (const uint8_t *)msg, strlen(msg), &d, &e), 0);
+  assert_int_equal(mp_dsse_sign(d, k, &e), 0);
+  const mp_key *trusted[] = {other, k};
+  mp_dsse_result r;
+  assert_int_equal(mp_dsse_verify(d, trusted, 2, 1, &r, &e), 0);
+  assert_ptr_equal(r.first, k);
+  const mp_key *wrong[] = {other};
+  assert_int_equal(mp_dsse_verify(d, wrong, 1, 1, &r, &e), MP_EVERIFY);
+
+  /* JSON round trip keeps the exact payload and verifies */
+  char *json;
+  size_t jl;
+  assert_int_equal(mp_dsse_to_json(d, &json, &jl, &e), 0);
+  mp_dsse *back = NULL;
+  assert_int_equal(mp_dsse_from_json(json, jl, &back, &e), 0);
+  assert_int_equal(back->payload_len, strlen(msg));
+  assert_memory_equal(back->payload, msg, strlen(msg));
+  assert_int_equal(mp_dsse_verify(back, trusted, 2, 1, NULL, &e), 0);
+  /* a flipped payload bit fails */
+  back->payload[3] ^= 1;
+  assert_int_equal(mp_dsse_verify(back, trusted, 2, 1, NULL, &e), MP_EVERIFY);
+  back->payload[3] ^= 1;
+  /* the payload type is signed too */
+  free(back->payload_type);
+  back->payload_type = strdup("application/json");
+  assert_int_equal(mp_dsse_verify(back, trusted, 2, 1, NULL, &e), MP_EVERIFY);
+  mp_dsse_free(back);
+  free(json);
+
+  /* protobuf round trip */
+  uint8_t *pb;
+  size_t pl;
+  assert_int_equal(mp_dsse_to_pb(d, &pb, &pl, &e), 0);
+  assert_int_equal(mp_dsse_from_pb(pb, pl, &back, &e), 0);
+  assert_int_equal(mp_dsse_verify(back, trusted, 2, 1, NULL, &e), 0);
+  assert_string_equal(back->sigs[0].keyid, mp_key_id(k));
+  mp_dsse_free(back);
+  free(pb);
+
+  /* two signatures, two required */
+  assert_int_equal(mp_dsse_sign(d, other, &e), 0);
+  assert_int_equal(mp_dsse_verify(d, trusted, 2, 2, &r, &e), 0);
+  assert_int_equal(r.valid, 2);
+  const mp_key *dup[] = {k, k};
+  assert_int_equal(mp_dsse_verify(d, dup, 1, 2, NULL, &e), MP_EVERIFY); /* one key counts once */
+  mp_dsse_free(d);
+  mp_key_free(k);
+  mp_key_free(other);
+}
+
+static void sign_verify_p256(void **s) { (void)s; sign_verify_type(MP_KEY_ECDSA_P256); }
+static void sign_verify_p384(void **s) { (void)s; sign_verify_type(MP_KEY_ECDSA_P384); }
+static void sign_verify_p521(void **s) { (void)s; sign_verify_type(MP_KEY_ECDSA_P521); }
+static void sign_verify_ed25519(void **s) { (void)s; sign_verify_type(MP_KEY_ED25519); }
+
+static void json_malformed_envelopes(void **state) {
+  (void)state;
+  mp_err e;
+  mp_dsse *d = NULL;
+  static const char *bad[] = {
+      "", "[]", "{}", "{\"payload\":\"Zm9v\",\"payloadType\":\"t\"}",
+      "{\"payload\":\"Zm9v!\",\"payloadType\":\"t\",\"signatures\":[]}",
+      "{\"payload\":\"Zm9v\",\"payloadType\":1,\"signatures\":[]}",
+      "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[{\"sig\":1}]}",
+      "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[{\"sig\":\"AA==\",\"keyid\":5}]}",
+      "{\"payload\":\"Zm9v\",\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[]}",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(mp_dsse_from_json(bad[i], strlen(bad[i]), &d, &e), MP_EPARSE);
+    assert_true(strlen(e.msg) > 0);
+  }
+  /* keyid absent or null is fine */
+  const char *ok = "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[{\"sig\":\"AA==\",\"keyid\":null},{\"sig\":\"AA==\"}]}";
+  assert_int_equal(mp_dsse_from_json(ok, strlen(ok), &d, &e), 0);
+  assert_null(d->sigs[0].keyid);
+  assert_int_equal(d->nsigs, 2);
+  mp_dsse_free(d);
+}
+
+static void no_signature_is_refused(void **state) {
+  (void)state;
+  mp_err e;
+  mp_key *k;
+  mp_dsse *d;
+  assert_int_equal(mp_key_generate(MP_KEY_ECDSA_P256, &k, &e), 0);
+  assert_int_equal(mp_dsse_new("t", (const uint8_t *)"x", 1, &d, &e), 0);
+  const mp_key *ks[] = {k};
+  assert_int_equal(mp_dsse_verify(d, ks, 1, 1, NULL, &e), MP_EVERIFY);
+  mp_dsse_free(d);
+  mp_key_free(k);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(pae_spec_vector),     cmocka_unit_test(sign_verify_p256),
+      cmocka_unit_test(sign_verify_p384),    cmocka_unit_test(sign_verify_p521),
+      cmocka_unit_test(sign_verify_ed25519), cmocka_unit_test(json_malformed_envelopes),
+      cmocka_unit_test(no_signature_is_refused),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,90 @@
+/* test_redact.c — a corpus of realistic secrets: each must disappear from
+ * values, while ordinary text stays untouched. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "redact.h"
+#include "unit.h"
+
+static void assert_redacted(const char *in, const char *secret) {
+  int changed = 0;
+  char *out = mp_redact_value(in, &changed);
+  assert_non_null(out);
+  if (strstr(out, secret)) fail_msg("secret survived: '%s' -> '%s'", in, out);
+  assert_true(changed);
+  assert_non_null(strstr(out, MP_REDACTED));
+  free(out);
+}
+
+static void secrets_in_values(void **state) {
+  (void)state;
+  assert_redacted("hf_abcdefghijklmnopqrstuvwxyzABCDEF123456", "hf_abcdefghijklmnop");
+  assert_redacted("token=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB end", "ghp_0123456789");
+  assert_redacted("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "github_pat_11ABC");
+  assert_redacted("glpat-xxxxxxxxxxxxxxxxxxxx", "glpat-xxxxxxxx");
+  assert_redacted("key AKIAIOSFODNN7EXAMPLE here", "AKIAIOSFODNN7EXAMPLE");
+  assert_redacted("sk-proj-abcdefghijklmnopqrstuvwxyz012345", "sk-proj-abcdefghij");
+  assert_redacted("xoxb-1234567890-abcdefghij", "xoxb-1234567890");
+  assert_redacted("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcDEF123_-xyz", "eyJhbGciOiJIUzI1NiJ9");
+  assert_redacted("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+                  "b3BlbnNzaC1rZXktdjEAAAAA");
+  assert_redacted("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n", "MIGHAgEAMBMGByqGSM49");
+  assert_redacted("https://user:hunter2@example.com/repo.git", "hunter2");
+  assert_redacted("postgresql://trainer:p%40ss@db:5432/x", "p%40ss");
+  assert_redacted("see s3://bucket and https://oauth2:glpat-secretsecretsecret@gitlab.com/x", "secretsecret");
+}
+
+static void ordinary_text_untouched(void **state) {
+  (void)state;
+  static const char *plain[] = {"/usr/local/cuda", "https://example.com/path?q=1", "lr=0.001",
+                                "hf_", "shard-00001-of-00004.safetensors", "user@example.com",
+                                "pkg:pypi/torch@2.1.0", "git@github.com:org/repo.git"};
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+    int changed = 1;
+    char *out = mp_redact_value(plain[i], &changed);
+    assert_string_equal(out, plain[i]);
+    assert_false(changed);
+    free(out);
+  }
+}
+
+static void names(void **state) {
+  (void)state;
+  static const char *secret[] = {"HF_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "GITHUB_TOKEN",
+                                 "WANDB_API_KEY", "MY_PASSWORD", "db_passwd", "OPENAI_API_KEY",
+                                 "--api-key", "--hf-token", "CREDENTIALS_FILE", "SESSION_COOKIE"};
+  for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
+    if (!mp_redact_name_is_secret(secret[i])) fail_msg("%s should be secret", secret[i]);
+  static const char *plain[] = {"PATH", "HOME", "PWD", "OLDPWD", "CUDA_VISIBLE_DEVICES", "LANG", "--epochs"};
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+    if (mp_redact_name_is_secret(plain[i])) fail_msg("%s should not be secret", plain[i]);
+  char *v = mp_redact_named("HF_TOKEN", "anything");
+  assert_string_equal(v, MP_REDACTED);
+  free(v);
+}
+
+static void argv_redaction(void **state) {
+  (void)state;
+  const char *argv[] = {"python", "train.py", "--api-key", "abc123", "--token=xyz", "--epochs", "3",
+                        "hf_abcdefghijklmnopqrstuvwxyzABCDEF123456", NULL};
+  char **out = mp_redact_argv(argv);
+  assert_string_equal(out[0], "python");
+  assert_string_equal(out[2], "--api-key");
+  assert_string_equal(out[3], MP_REDACTED);
+  assert_string_equal(out[4], "--token=" MP_REDACTED);
+  assert_string_equal(out[5], "--epochs");
+  assert_string_equal(out[6], "3");
+  assert_string_equal(out[7], MP_REDACTED);
+  assert_null(out[8]);
+  mp_strv_free(out);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(secrets_in_values),
+      cmocka_unit_test(ordinary_text_untouched),
+      cmocka_unit_test(names),
+      cmocka_unit_test(argv_redaction),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -18,13 +18,9 @@ DEBIAN_PACKAGES := build-essential clang pkg-config protobuf-c-compiler libproto
   libprotobuf-dev libssl-dev libuv1-dev libjansson-dev libcmocka-dev libsqlite3-dev \
   libyaml-dev git python3 openssl
 
-ifeq ($(SAN),1)
-B         := build-san
-SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-else
-B         := build
-SANFLAGS  :=
-endif
+SAN_ON    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS  := $(if $(filter 1,$(SAN)),$(SAN_ON))
+B         := $(if $(BUILD_DIR),$(BUILD_DIR),$(if $(filter 1,$(SAN)),build-san,build))
 
 PKGS      := libuv jansson libprotobuf-c openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -129,6 +125,6 @@ bench: all
 	MLPROV_BUILD=$(B) bench/run
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-clang
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,3 @@
+build-clang/obj/lib/encoding.o: lib/encoding.c lib/encoding.h
+
+lib/encoding.h:

@@ -1,0 +1,3 @@
+build-clang/obj/lib/err.o: lib/err.c lib/err.h
+
+lib/err.h:

@@ -1,0 +1,3 @@
+build-clang/obj/recorder/proc.o: recorder/proc.c recorder/collect.h
+
+recorder/collect.h:

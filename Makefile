@@ -53,6 +53,8 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TOOL_SRC))
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 EXAMPLE_BIN := $(B)/examples/linear-train
 
 all: $(B)/mlprov $(B)/libmlprov-hook.so $(B)/libmlprov-hook.a $(EXAMPLE_BIN)
@@ -113,6 +115,11 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov-hook.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c) -lpthread -lm $(LDFLAGS_ALL) -o $@
 
+$(B)/bench/%: bench/%.c $(B)/libmlprov.a $(APP_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
+	  $(B)/libmlprov-hook.a $(LIBS) $(LDFLAGS_ALL) -o $@
+
 unit: $(UNIT_BIN)
 
 test: all $(UNIT_BIN) $(TOOL_BIN)
@@ -121,7 +128,7 @@ test: all $(UNIT_BIN) $(TOOL_BIN)
 example: all
 	MLPROV_BUILD=$(B) examples/linear/run.sh
 
-bench: all
+bench: all $(BENCH_BIN) $(TOOL_BIN)
 	MLPROV_BUILD=$(B) bench/run
 
 clean:

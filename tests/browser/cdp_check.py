@@ -5,7 +5,7 @@ report what a reviewer's browser would see, as key=value lines on stdout.
 Driven over the DevTools protocol on a pipe (--remote-debugging-pipe: fds 3
 and 4, NUL-separated JSON), so it needs nothing but python3 and chromium.
 
-    cdp_check.py PAGE.html ARTIFACT_DIR FILTER_TARGET FILTER_QUERY
+    cdp_check.py PAGE.html ARTIFACT_DIR FILTER_TARGET FILTER_QUERY [CONTROL.html]
 
 It records every console message, uncaught exception, log entry (CSP
 violations land there), JavaScript dialog (an alert() from injected markup
@@ -14,6 +14,9 @@ edges; types FILTER_QUERY into the dependency filter box #filter-FILTER_TARGET
 and counts the visible rows before, during, with a query matching nothing, and
 after clearing it; and saves full-page and lineage screenshots as PNG files in
 ARTIFACT_DIR. Console output and the list of requests go to ARTIFACT_DIR too.
+CONTROL.html, when given, is loaded afterwards in a fresh tab of the same
+browser and reported as control_* keys (console errors, scripts, dialogs):
+a page known to be broken, to show the harness notices.
 Exit 0 when the page could be driven (the caller judges the values), 1 when
 the browser could not be run or timed out.
 """
@@ -111,6 +114,55 @@ class Browser:
             self.proc.wait()
 
 
+def summarize(events, session):
+    """Console lines, request URLs and dialog count from one tab's events."""
+    console, requests, dialogs = [], [], 0
+    for m in events:
+        if m.get("sessionId") != session:
+            continue
+        meth, p = m.get("method"), m.get("params", {})
+        if meth == "Runtime.consoleAPICalled":
+            text = " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
+            console.append("console.%s: %s" % (p.get("type"), text))
+        elif meth == "Runtime.exceptionThrown":
+            d = p["exceptionDetails"]
+            console.append("exception: %s" % d.get("exception", {}).get("description", d.get("text")))
+        elif meth == "Log.entryAdded":
+            console.append("log.%s: %s" % (p["entry"].get("level"), p["entry"].get("text")))
+        elif meth == "Network.requestWillBeSent":
+            requests.append(p["request"]["url"])
+        elif meth == "Page.javascriptDialogOpening":
+            dialogs += 1
+    return console, requests, dialogs
+
+
+def is_error(line):
+    return line.startswith(("exception", "console.error", "console.warn", "log.error", "log.warning"))
+
+
+def open_page(b, page):
+    tid = b.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    s = b.send("Target.attachToTarget", {"targetId": tid, "flatten": True})["sessionId"]
+    for dom in ("Runtime", "Log", "Page", "Network"):
+        b.send(dom + ".enable", session=s)
+    b.send("Emulation.setDeviceMetricsOverride",
+           {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False}, session=s)
+    b.send("Page.navigate", {"url": "file://" + os.path.abspath(page)}, session=s)
+    b.wait_event("Page.loadEventFired")
+    return s
+
+
+def load_control(b, page):
+    s = open_page(b, page)
+    r = b.send("Runtime.evaluate", {"expression": "document.scripts.length", "returnByValue": True}, session=s)
+    scripts = r["result"].get("value")
+    time.sleep(0.3)  # let blocked loads report
+    b.send("Runtime.evaluate", {"expression": "0"}, session=s)
+    console, _, dialogs = summarize(b.events, s)
+    return {"control_console_errors": len([c for c in console if is_error(c)]),
+            "control_scripts": scripts, "control_dialogs": dialogs}
+
+
 def main():
     page, outdir, target, query = sys.argv[1:5]
     os.makedirs(outdir, exist_ok=True)
@@ -118,14 +170,7 @@ def main():
     b = Browser(profile)
     out = {}
     try:
-        tid = b.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        s = b.send("Target.attachToTarget", {"targetId": tid, "flatten": True})["sessionId"]
-        for dom in ("Runtime", "Log", "Page", "Network"):
-            b.send(dom + ".enable", session=s)
-        b.send("Emulation.setDeviceMetricsOverride",
-               {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False}, session=s)
-        b.send("Page.navigate", {"url": "file://" + os.path.abspath(page)}, session=s)
-        b.wait_event("Page.loadEventFired")
+        s = open_page(b, page)
 
         def js(expr):
             r = b.send("Runtime.evaluate", {"expression": expr, "returnByValue": True}, session=s)
@@ -186,32 +231,30 @@ def main():
         shutil.rmtree(profile, ignore_errors=True)
         return 1
 
-    console, requests, dialogs = [], [], 0
-    for m in b.events:
-        meth, p = m.get("method"), m.get("params", {})
-        if meth == "Runtime.consoleAPICalled":
-            text = " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
-            console.append("console.%s: %s" % (p.get("type"), text))
-        elif meth == "Runtime.exceptionThrown":
-            console.append("exception: %s" % p["exceptionDetails"].get("exception", {}).get("description", p["exceptionDetails"].get("text")))
-        elif meth == "Log.entryAdded":
-            console.append("log.%s: %s" % (p["entry"].get("level"), p["entry"].get("text")))
-        elif meth == "Network.requestWillBeSent":
-            requests.append(p["request"]["url"])
-        elif meth == "Page.javascriptDialogOpening":
-            dialogs += 1
+    console, requests, dialogs = summarize(b.events, s)
+    control = None
+    if len(sys.argv) > 5:
+        try:
+            control = load_control(b, sys.argv[5])
+        except (TimeoutError, EOFError, RuntimeError, KeyError) as exc:
+            print("error=control page: %s" % str(exc).replace("\n", " "))
+            b.close()
+            shutil.rmtree(profile, ignore_errors=True)
+            return 1
     b.close()
     shutil.rmtree(profile, ignore_errors=True)
     with open(os.path.join(outdir, "console.txt"), "w") as f:
         f.write("\n".join(console) + "\n")
     with open(os.path.join(outdir, "requests.txt"), "w") as f:
         f.write("\n".join(requests) + "\n")
-    errors = [c for c in console if c.startswith(("exception", "console.error", "console.warn", "log.error", "log.warning"))]
+    errors = [c for c in console if is_error(c)]
     out["console_messages"] = len(console)
     out["console_errors"] = len(errors)
     out["dialogs"] = dialogs
     out["requests"] = len(requests)
     out["requests_not_this_page"] = len([u for u in requests if u != "file://" + os.path.abspath(page)])
+    if control:
+        out.update(control)
     for k in sorted(out):
         print("%s=%s" % (k, out[k]))
     for e in errors:

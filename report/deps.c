@@ -59,15 +59,9 @@ static int cmp_rd(const void *a, const void *b) {
   return strcmp(x ? x : "", y ? y : "");
 }
 
-static void td_text(mp_html *h, const char *s) {
-  mp_html_raw(h, "<td>");
-  mp_html_text(h, s);
-  mp_html_raw(h, "</td>");
-}
-
 static void row_package(mp_html *h, const json_t *d) {
-  td_text(h, json_string_value(json_object_get(d, "name")));
-  td_text(h, mp_report_ann(d, "version"));
+  mp_report_cell(h, json_string_value(json_object_get(d, "name")));
+  mp_report_cell(h, mp_report_ann(d, "version"));
   mp_html_raw(h, "<td><code>");
   mp_html_text(h, json_string_value(json_object_get(d, "uri")));
   mp_html_raw(h, "</code></td><td>");
@@ -78,7 +72,7 @@ static void row_package(mp_html *h, const json_t *d) {
 }
 
 static void row_file(mp_html *h, const json_t *d) {
-  td_text(h, json_string_value(json_object_get(d, "name")));
+  mp_report_cell(h, json_string_value(json_object_get(d, "name")));
   mp_html_raw(h, "<td>");
   mp_report_digests(h, json_object_get(d, "digest"));
   mp_html_raw(h, "</td><td>");
@@ -88,16 +82,12 @@ static void row_file(mp_html *h, const json_t *d) {
   if (json_is_true(json_object_get(ann, "missing"))) mp_html_raw(h, "<div class=\"sub bad\">missing at the end of the run</div>");
   if (json_is_true(json_object_get(ann, "changedWhileHashed"))) mp_html_raw(h, "<div class=\"sub bad\">changed while hashed</div>");
   const char *from = mp_report_ann(d, "digestFrom");
-  if (from) {
-    mp_html_raw(h, "<div class=\"sub warn\">digest reported by the ");
-    mp_html_text(h, from);
-    mp_html_raw(h, ", not computed by the recorder</div>");
-  }
+  if (from) mp_report_note(h, "warn", "digest reported by the ", from, ", not computed by the recorder");
   mp_html_raw(h, "</td>");
 }
 
 static void row_generic(mp_html *h, const json_t *d) {
-  td_text(h, json_string_value(json_object_get(d, "name")));
+  mp_report_cell(h, json_string_value(json_object_get(d, "name")));
   mp_html_raw(h, "<td><code>");
   mp_html_text(h, json_string_value(json_object_get(d, "uri")));
   mp_html_raw(h, "</code></td><td>");

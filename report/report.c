@@ -133,32 +133,41 @@ static int add_envelope(mp_report *r, const char *what, const mp_attest_entry *a
   return 0;
 }
 
-int mp_report_add_data(mp_report *r, const char *what, const uint8_t *data, size_t len, mp_err *e) {
-  mp_attest_file *f = NULL;
-  mp_err pe;
-  mp_err_clear(&pe);
-  int rc = mp_attest_parse(what, data, len, &f, &pe);
-  if (rc == MP_ENOMEM) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  if (rc) {
+/* Adds the envelopes of a parsed file, or one invalid entry for a file that
+ * is not a provenance (parse_rc MP_EPARSE, reason in pe). */
+static int add_parsed(mp_report *r, const char *what, int parse_rc, mp_attest_file *f, const mp_err *pe,
+                      mp_err *e) {
+  if (parse_rc == MP_EPARSE) {
     mp_report_entry *ent = new_entry(r, what, 0, e);
     if (!ent) return MP_ENOMEM;
     ent->status = MP_REPORT_INVALID;
-    snprintf(ent->reason, sizeof ent->reason, "%s", pe.msg);
+    snprintf(ent->reason, sizeof ent->reason, "%s", pe->msg);
     return 0;
   }
+  if (parse_rc) {
+    if (e) *e = *pe;
+    return parse_rc;
+  }
+  int rc = 0;
   for (size_t i = 0; rc == 0 && i < f->n; i++) rc = add_envelope(r, what, &f->entries[i], e);
   mp_attest_file_free(f);
   return rc;
 }
 
+int mp_report_add_data(mp_report *r, const char *what, const uint8_t *data, size_t len, mp_err *e) {
+  mp_attest_file *f = NULL;
+  mp_err pe;
+  mp_err_clear(&pe);
+  int rc = mp_attest_parse(what, data, len, &f, &pe);
+  return add_parsed(r, what, rc, f, &pe, e);
+}
+
 int mp_report_add_file(mp_report *r, const char *path, mp_err *e) {
-  uint8_t *data = NULL;
-  size_t len = 0;
-  int rc = mp_read_file(path, MP_ENVELOPE_MAX, &data, &len, e);
-  if (rc) return mp_err_prefix(e, "reading provenance");
-  rc = mp_report_add_data(r, path, data, len, e);
-  free(data);
-  return rc;
+  mp_attest_file *f = NULL;
+  mp_err pe;
+  mp_err_clear(&pe);
+  int rc = mp_attest_load(path, &f, &pe);
+  return add_parsed(r, path, rc, f, &pe, e);
 }
 
 size_t mp_report_count(const mp_report *r) { return r->n; }
@@ -267,6 +276,20 @@ void mp_report_annotations(mp_html *h, const json_t *rd, const char *const *skip
     mp_report_json_value(h, v);
     mp_html_raw(h, "</div>");
   }
+}
+
+void mp_report_note(mp_html *h, const char *cls, const char *before, const char *text, const char *after) {
+  mp_html_rawf(h, "<div class=\"sub%s%s\">", cls ? " " : "", cls ? cls : "");
+  mp_html_raw(h, before);
+  mp_html_text(h, text);
+  mp_html_raw(h, after);
+  mp_html_raw(h, "</div>");
+}
+
+void mp_report_cell(mp_html *h, const char *text) {
+  mp_html_raw(h, "<td>");
+  mp_html_text(h, text);
+  mp_html_raw(h, "</td>");
 }
 
 void mp_report_json_value(mp_html *h, const json_t *v) {

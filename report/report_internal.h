@@ -57,5 +57,10 @@ void mp_report_json_value(mp_html *h, const json_t *v);
  * in skip (NULL-terminated) and, with skip_roots, Merkle-root-like keys. */
 void mp_report_annotations(mp_html *h, const json_t *rd, const char *const *skip, int skip_roots);
 int mp_report_is_root_key(const char *key);
+/* <div class="sub CLS">before TEXT after</div>: before/after are markup,
+ * TEXT is escaped; cls may be NULL. */
+void mp_report_note(mp_html *h, const char *cls, const char *before, const char *text, const char *after);
+/* <td>TEXT</td>, escaped. */
+void mp_report_cell(mp_html *h, const char *text);
 
 #endif

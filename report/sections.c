@@ -246,18 +246,13 @@ static void render_datasets(mp_html *h, const mp_report_entry *ent) {
   json_t *d;
   json_array_foreach(ds, i, d) {
     json_t *ann = json_object_get(d, "annotations");
-    mp_html_raw(h, "<tr class=\"dataset\"><td>");
-    mp_html_text(h, json_string_value(json_object_get(d, "name")));
-    mp_html_raw(h, "</td><td>");
-    mp_html_text(h, json_string_value(json_object_get(d, "uri")));
-    mp_html_raw(h, "</td><td>");
+    mp_html_raw(h, "<tr class=\"dataset\">");
+    mp_report_cell(h, json_string_value(json_object_get(d, "name")));
+    mp_report_cell(h, json_string_value(json_object_get(d, "uri")));
+    mp_html_raw(h, "<td>");
     mp_report_digests(h, json_object_get(d, "digest"));
     const char *observed = mp_report_ann(d, "observedSha256");
-    if (observed) {
-      mp_html_raw(h, "<div class=\"sub bad\">declared digest differs from the file: sha256:");
-      mp_html_text(h, observed);
-      mp_html_raw(h, "</div>");
-    }
+    if (observed) mp_report_note(h, "bad", "declared digest differs from the file: sha256:", observed, "");
     mp_html_raw(h, "</td><td class=\"num\">");
     json_t *rc = json_object_get(ann, "recordCount"), *ts = json_object_get(ann, "recordsTreeSize");
     if (json_is_integer(rc)) mp_html_rawf(h, "%lld declared", (long long)json_integer_value(rc));
@@ -296,11 +291,10 @@ static void render_base_models(mp_html *h, const mp_report *r, const mp_report_e
   size_t i;
   json_t *b;
   json_array_foreach(bm, i, b) {
-    mp_html_raw(h, "<tr class=\"base-model\"><td>");
-    mp_html_text(h, json_string_value(json_object_get(b, "name")));
-    mp_html_raw(h, "</td><td>");
-    mp_html_text(h, json_string_value(json_object_get(b, "uri")));
-    mp_html_raw(h, "</td><td>");
+    mp_html_raw(h, "<tr class=\"base-model\">");
+    mp_report_cell(h, json_string_value(json_object_get(b, "name")));
+    mp_report_cell(h, json_string_value(json_object_get(b, "uri")));
+    mp_html_raw(h, "<td>");
     mp_report_digests(h, json_object_get(b, "digest"));
     mp_html_raw(h, "</td><td>");
     const char *sha = json_string_value(json_object_get(json_object_get(b, "digest"), "sha256"));
@@ -311,11 +305,7 @@ static void render_base_models(mp_html *h, const mp_report *r, const mp_report_e
     else
       mp_html_raw(h, "<span class=\"warn\">not among the files given to this report</span>");
     const char *p = mp_report_ann(b, "provenance");
-    if (p) {
-      mp_html_raw(h, "<div class=\"sub\">declared: ");
-      mp_html_text(h, p);
-      mp_html_raw(h, "</div>");
-    }
+    if (p) mp_report_note(h, NULL, "declared: ", p, "");
     mp_html_raw(h, "</td></tr>");
   }
   mp_html_raw(h, "</tbody></table>\n");

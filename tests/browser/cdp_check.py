@@ -32,7 +32,7 @@ import tempfile
 import time
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-DEADLINE = time.monotonic() + float(os.environ.get("CDP_TIMEOUT", "60"))
+DEADLINE = time.monotonic() + float(os.environ.get("CDP_TIMEOUT", "120"))
 
 
 class Browser:

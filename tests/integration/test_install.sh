@@ -57,6 +57,13 @@ int main(int argc, char **argv) {
 }
 C
 PC() { PKG_CONFIG_PATH="$P/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$S" pkg-config "$@"; }
+# A sanitizer build (make test SAN=1) installs an instrumented hook library:
+# programs built against it need the same runtime.
+CCSAN=""
+if readelf -d "$B/libmlprov-hook.so" | grep -q 'libasan'; then
+  CCSAN="-fsanitize=address,undefined"
+fi
+export CCSAN
 expect_exit 0 "pkg-config knows mlprov-hook" PC --modversion mlprov-hook
 expect_grep "pkg-config --modversion" "^$VERSION\$" "$T/out"
 expect_exit 0 "pkg-config --cflags --libs mlprov-hook" PC --cflags --libs mlprov-hook
@@ -64,10 +71,10 @@ expect_grep "flags point into the install" "-I$P/include .*-L$P/lib -lmlprov-hoo
 expect_exit 0 "pkg-config --static lists the hook's private dependencies" PC --static --libs mlprov-hook
 expect_grep "static link pulls in protobuf-c" '-lprotobuf-c' "$T/out"
 expect_exit 0 "a program builds against the installed hook (shared)" \
-  sh -c "cc -o '$T/job' '$T/job.c' \$(PKG_CONFIG_PATH='$P/lib/pkgconfig' PKG_CONFIG_SYSROOT_DIR='$S' pkg-config --cflags --libs mlprov-hook)"
+  sh -c "cc \$CCSAN -o '$T/job' '$T/job.c' \$(PKG_CONFIG_PATH='$P/lib/pkgconfig' PKG_CONFIG_SYSROOT_DIR='$S' pkg-config --cflags --libs mlprov-hook)"
 expect_grep "program needs libmlprov-hook.so.0" 'NEEDED.*\[libmlprov-hook\.so\.0\]' <(readelf -d "$T/job")
 expect_exit 0 "a program links the installed static library" \
-  sh -c "cc -o '$T/job-static' '$T/job.c' \$(PKG_CONFIG_PATH='$P/lib/pkgconfig' PKG_CONFIG_SYSROOT_DIR='$S' pkg-config --cflags mlprov-hook) '$P/lib/libmlprov-hook.a' \$(pkg-config --libs libprotobuf-c) -lpthread"
+  sh -c "cc \$CCSAN -o '$T/job-static' '$T/job.c' \$(PKG_CONFIG_PATH='$P/lib/pkgconfig' PKG_CONFIG_SYSROOT_DIR='$S' pkg-config --cflags mlprov-hook) '$P/lib/libmlprov-hook.a' \$(pkg-config --libs libprotobuf-c) -lpthread"
 expect_no_grep "static program does not need the shared hook" 'libmlprov-hook' <(readelf -d "$T/job-static")
 cd "$T"
 expect_exit 0 "program runs without mlprov (hook is a no-op)" env LD_LIBRARY_PATH="$P/lib" ./job plain.bin
@@ -92,7 +99,7 @@ check "make install PREFIX=<private dir>" mk install PREFIX="$O"
 expect_exit 0 "pkg-config resolves the private prefix" env PKG_CONFIG_PATH="$O/lib/pkgconfig" pkg-config --variable=libdir mlprov-hook
 expect_grep "libdir follows the prefix" "^$O/lib\$" "$T/out"
 expect_exit 0 "a program builds against the private prefix" \
-  sh -c "cc -o '$T/job2' '$T/job.c' \$(PKG_CONFIG_PATH='$O/lib/pkgconfig' pkg-config --cflags --libs mlprov-hook)"
+  sh -c "cc \$CCSAN -o '$T/job2' '$T/job.c' \$(PKG_CONFIG_PATH='$O/lib/pkgconfig' pkg-config --cflags --libs mlprov-hook)"
 expect_exit 0 "and runs with it" env LD_LIBRARY_PATH="$O/lib" "$T/job2" "$T/x.bin"
 check "make uninstall PREFIX=<private dir>" mk uninstall PREFIX="$O"
 expect_no_grep "private prefix emptied" '.' <(find "$O" -type f -o -type l)

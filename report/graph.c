@@ -133,8 +133,9 @@ static size_t input_node(graph *g, int col, const char *cls, const char *href, c
   return id;
 }
 
-/* Inputs of one entry (datasets, source, base models without a given
- * provenance) in column 2*gen; the model node right of them. The input column
+/* Inputs of one entry (source, base models without a given provenance,
+ * datasets: at most MAX_INPUTS, in that order of importance, then a "+N more"
+ * node) in column 2*gen; the model node right of them. The input column
  * first gets one free slot per linked base model, level with that parent when
  * it can, for the link to pass through without crossing an input. */
 static size_t place_entry(graph *g, const mp_report *r, size_t i, const int *gens, int *col_y, size_t *model_of) {
@@ -148,6 +149,39 @@ static size_t place_entry(graph *g, const mp_report *r, size_t i, const int *gen
     json_t *bm = mp_report_deps_of_kind(ent, "base-model");
     size_t k;
     json_t *d;
+    snprintf(href, sizeof href, "#%s", ent->anchor);
+    json_array_foreach(src, k, d) {
+      if (nin == MAX_INPUTS) {
+        skipped++;
+        continue;
+      }
+      const char *uri = json_string_value(json_object_get(d, "uri"));
+      const char *commit = json_string_value(json_object_get(json_object_get(d, "digest"), "gitCommit"));
+      char sub[96];
+      snprintf(sub, sizeof sub, "source @ %.10s%s", commit ? commit : "?",
+               json_is_true(json_object_get(json_object_get(d, "annotations"), "dirty")) ? " \xc2\xb7 DIRTY" : "");
+      char label[160];
+      snprintf(label, sizeof label, "%.150s", base_name(uri));
+      char *at = strrchr(label, '@');
+      if (at) *at = '\0';
+      ins[nin++] = input_node(g, incol, "source", href, label, sub, uri ? uri : "source");
+    }
+    snprintf(href, sizeof href, "#%s-base-models", ent->anchor);
+    json_array_foreach(bm, k, d) {
+      long p = parent_of(r, d, i);
+      if (p >= 0 && gens[p] < gen && model_of[p] != SIZE_MAX) { /* drawn as a link between models */
+        if (nparents < MAX_INPUTS) parents[nparents++] = model_of[p];
+        continue;
+      }
+      if (p >= 0) continue; /* the link that closes a cycle: not drawn */
+      if (nin == MAX_INPUTS) {
+        skipped++;
+        continue;
+      }
+      const char *name = json_string_value(json_object_get(d, "name"));
+      ins[nin++] = input_node(g, incol, "base", href, name ? name : "base model", "base model \xc2\xb7 provenance not given",
+                              name ? name : "base model");
+    }
     snprintf(href, sizeof href, "#%s-datasets", ent->anchor);
     json_array_foreach(ds, k, d) {
       if (nin == MAX_INPUTS) {
@@ -169,39 +203,6 @@ static size_t place_entry(graph *g, const mp_report *r, size_t i, const int *gen
         mp_html_text(&n->title, sha256_of(d) ? sha256_of(d) : "no digest");
       }
       nin++;
-    }
-    snprintf(href, sizeof href, "#%s-base-models", ent->anchor);
-    json_array_foreach(bm, k, d) {
-      long p = parent_of(r, d, i);
-      if (p >= 0 && gens[p] < gen && model_of[p] != SIZE_MAX) { /* drawn as a link between models */
-        if (nparents < MAX_INPUTS) parents[nparents++] = model_of[p];
-        continue;
-      }
-      if (p >= 0) continue; /* the link that closes a cycle: not drawn */
-      if (nin == MAX_INPUTS) {
-        skipped++;
-        continue;
-      }
-      const char *name = json_string_value(json_object_get(d, "name"));
-      ins[nin++] = input_node(g, incol, "base", href, name ? name : "base model", "base model \xc2\xb7 provenance not given",
-                              name ? name : "base model");
-    }
-    snprintf(href, sizeof href, "#%s", ent->anchor);
-    json_array_foreach(src, k, d) {
-      if (nin == MAX_INPUTS) {
-        skipped++;
-        continue;
-      }
-      const char *uri = json_string_value(json_object_get(d, "uri"));
-      const char *commit = json_string_value(json_object_get(json_object_get(d, "digest"), "gitCommit"));
-      char sub[96];
-      snprintf(sub, sizeof sub, "source @ %.10s%s", commit ? commit : "?",
-               json_is_true(json_object_get(json_object_get(d, "annotations"), "dirty")) ? " \xc2\xb7 DIRTY" : "");
-      char label[160];
-      snprintf(label, sizeof label, "%.150s", base_name(uri));
-      char *at = strrchr(label, '@');
-      if (at) *at = '\0';
-      ins[nin++] = input_node(g, incol, "source", href, label, sub, uri ? uri : "source");
     }
     json_decref(ds);
     json_decref(src);

@@ -379,6 +379,45 @@ static void lineage_links_and_cycles(void **state) {
   free(cdoc);
 }
 
+/* Ten datasets and a dirty git source: the graph shows eight inputs and a
+ * "+N more" node; the source card and node say DIRTY; warnings and lost
+ * events are raised at the top of the entry. */
+static void many_inputs_source_and_alerts(void **state) {
+  fixture *f = *state;
+  json_t *st = statement("big.bin", HEX_A, "d0", NULL);
+  json_t *pred = json_object_get(st, "predicate");
+  json_t *deps = json_object_get(json_object_get(pred, "buildDefinition"), "resolvedDependencies");
+  for (int i = 1; i < 10; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "d%d", i);
+    json_array_append_new(deps, json_pack("{s:s, s:{s:s}}", "name", name, "annotations", "kind", "dataset"));
+  }
+  json_array_append_new(deps, json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:b}}", "name", "source", "uri",
+                                        "git+https://git.example/ml/job@1111111111111111111111111111111111111111",
+                                        "digest", "gitCommit", "1111111111111111111111111111111111111111",
+                                        "annotations", "kind", "source", "branch", "main", "dirty", 1));
+  json_array_append_new(json_object_get(json_object_get(pred, "runDetails"), "byproducts"),
+                        json_pack("{s:s, s:{s:i, s:i, s:i}}", "name", "mlprov/hooks", "annotations", "connections", 2,
+                                  "events", 40, "eventsDroppedByHooks", 7));
+  char *doc = envelope(st, f->k);
+  json_decref(st);
+  const mp_key *keys[] = {f->k};
+  const char *docs[] = {doc};
+  char *html = render(keys, 1, docs, 1, NULL);
+  /* 10 datasets and the source: the source first, then 7 datasets, then "+3" */
+  assert_int_equal(count(html, "class=\"node source\""), 1);
+  assert_int_equal(count(html, "class=\"node dataset\""), 7);
+  assert_int_equal(count(html, "class=\"node more\""), 1);
+  assert_non_null(strstr(html, "+3 more inputs"));
+  assert_non_null(strstr(html, "DIRTY: uncommitted changes were trained on"));
+  assert_non_null(strstr(html, "source @ 1111111111"));
+  assert_non_null(strstr(html, "<li>7 events dropped by hooks</li>"));
+  assert_non_null(strstr(html, "<li>a &lt;warning&gt;</li>"));
+  assert_non_null(strstr(html, "<strong>7 refused, malformed or dropped</strong>"));
+  free(html);
+  free(doc);
+}
+
 /* A statement that is not an SLSA provenance is shown as its predicate. */
 static void other_predicates(void **state) {
   fixture *f = *state;
@@ -447,6 +486,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(json_lines, setup, teardown),
       cmocka_unit_test_setup_teardown(dependency_groups, setup, teardown),
       cmocka_unit_test_setup_teardown(lineage_links_and_cycles, setup, teardown),
+      cmocka_unit_test_setup_teardown(many_inputs_source_and_alerts, setup, teardown),
       cmocka_unit_test_setup_teardown(other_predicates, setup, teardown),
       cmocka_unit_test_setup_teardown(write_and_errors, setup, teardown),
   };

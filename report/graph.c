@@ -158,13 +158,13 @@ static size_t place_entry(graph *g, const mp_report *r, size_t i, const int *gen
       const char *uri = json_string_value(json_object_get(d, "uri"));
       const char *commit = json_string_value(json_object_get(json_object_get(d, "digest"), "gitCommit"));
       char sub[96];
-      snprintf(sub, sizeof sub, "source @ %.10s%s", commit ? commit : "?",
-               json_is_true(json_object_get(json_object_get(d, "annotations"), "dirty")) ? " \xc2\xb7 DIRTY" : "");
+      int is_dirty = json_is_true(json_object_get(json_object_get(d, "annotations"), "dirty"));
+      snprintf(sub, sizeof sub, "source @ %.10s%s", commit ? commit : "?", is_dirty ? " \xc2\xb7 DIRTY" : "");
       char label[160];
       snprintf(label, sizeof label, "%.150s", base_name(uri));
       char *at = strrchr(label, '@');
       if (at) *at = '\0';
-      ins[nin++] = input_node(g, incol, "source", href, label, sub, uri ? uri : "source");
+      ins[nin++] = input_node(g, incol, is_dirty ? "source dirty" : "source", href, label, sub, uri ? uri : "source");
     }
     snprintf(href, sizeof href, "#%s-base-models", ent->anchor);
     json_array_foreach(bm, k, d) {

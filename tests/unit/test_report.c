@@ -405,7 +405,7 @@ static void many_inputs_source_and_alerts(void **state) {
   const char *docs[] = {doc};
   char *html = render(keys, 1, docs, 1, NULL);
   /* 10 datasets and the source: the source first, then 7 datasets, then "+3" */
-  assert_int_equal(count(html, "class=\"node source\""), 1);
+  assert_int_equal(count(html, "class=\"node source dirty\""), 1);
   assert_int_equal(count(html, "class=\"node dataset\""), 7);
   assert_int_equal(count(html, "class=\"node more\""), 1);
   assert_non_null(strstr(html, "+3 more inputs"));

@@ -34,12 +34,15 @@ static void rule(json_t *rules, const char *name, const char *status, const char
   json_array_append_new(rules, json_pack("{s:s, s:s, s:s}", "rule", name, "status", status, "evidence", ev));
 }
 
-static json_t *deps_of(const json_t *st) {
-  return json_object_get(json_object_get(json_object_get(st, "predicate"), "buildDefinition"), "resolvedDependencies");
-}
-
-static const char *kind_of(const json_t *rd) {
-  return json_string_value(json_object_get(json_object_get(rd, "annotations"), "kind"));
+/* Iterates the resolved dependencies of kind `kind`: for (i = 0; (rd = dep_next(st, kind, &i));) */
+static const mp_pbs *dep_next(const mp_pb_statement *st, const char *kind, size_t *i) {
+  const Google__Protobuf__ListValue *deps = mp_pb_dependencies(st);
+  while (deps && *i < deps->n_values) {
+    const mp_pbs *rd = mp_pbl_obj(deps, (*i)++);
+    const char *k = mp_pb_rd_kind(rd);
+    if (k && strcmp(k, kind) == 0) return rd;
+  }
+  return NULL;
 }
 
 /* Appends to a growing evidence buffer, keeping it bounded. */
@@ -58,10 +61,10 @@ static void add_ev(char *buf, size_t len, size_t *count, const char *fmt, ...) {
   va_end(ap);
 }
 
-static void rules_builder(const mp_policy *p, const json_t *st, json_t *rules, time_t now) {
-  json_t *pred = json_object_get(st, "predicate");
-  const char *id = json_string_value(json_object_get(json_object_get(json_object_get(pred, "runDetails"), "builder"), "id"));
-  const char *bt = json_string_value(json_object_get(json_object_get(pred, "buildDefinition"), "buildType"));
+static void rules_builder(const mp_policy *p, const mp_pb_statement *st, json_t *rules, time_t now) {
+  const mp_pbs *pred = st->predicate;
+  const char *id = mp_pbs_str(mp_pbs_obj(mp_pbs_obj(pred, "runDetails"), "builder"), "id");
+  const char *bt = mp_pbs_str(mp_pbs_obj(pred, "buildDefinition"), "buildType");
   if (p->builder_ids.n) {
     int ok = 0;
     for (size_t i = 0; i < p->builder_ids.n && !ok; i++) ok = id && fnmatch(p->builder_ids.v[i], id, 0) == 0;
@@ -79,7 +82,7 @@ static void rules_builder(const mp_policy *p, const json_t *st, json_t *rules, t
     rule(rules, "builder.build_types", "SKIP", "not configured");
   }
   if (p->max_age >= 0) {
-    const char *fin = json_string_value(json_object_get(json_object_get(json_object_get(pred, "runDetails"), "metadata"), "finishedOn"));
+    const char *fin = mp_pbs_str(mp_pbs_obj(mp_pbs_obj(pred, "runDetails"), "metadata"), "finishedOn");
     struct timespec ts;
     if (!fin || mp_time_parse(fin, &ts) != 0) {
       rule(rules, "builder.max_age", "FAIL", "the provenance has no runDetails.metadata.finishedOn");
@@ -93,19 +96,15 @@ static void rules_builder(const mp_policy *p, const json_t *st, json_t *rules, t
   }
 }
 
-static void rules_dependencies(const mp_policy *p, const json_t *st, json_t *rules) {
-  json_t *deps = deps_of(st);
+static void rules_dependencies(const mp_policy *p, const mp_pb_statement *st, json_t *rules) {
   char deny_ev[2048] = "", pin_ev[2048] = "", idx_ev[2048] = "";
-  size_t ndeny = 0, nunpinned = 0, nbadidx = 0, npkg = 0;
-  size_t i;
-  json_t *d;
-  json_array_foreach(deps, i, d) {
-    const char *k = kind_of(d);
-    if (!k || strcmp(k, "package") != 0) continue;
-    npkg++;
-    const char *uri = json_string_value(json_object_get(d, "uri"));
-    const char *ver = json_string_value(json_object_get(json_object_get(d, "annotations"), "version"));
-    const char *name = json_string_value(json_object_get(d, "name"));
+  size_t ndeny = 0, nunpinned = 0, nbadidx = 0;
+  size_t i = 0;
+  const mp_pbs *d;
+  while ((d = dep_next(st, "package", &i))) {
+    const char *uri = mp_pbs_str(d, "uri");
+    const char *ver = mp_pbs_str(mp_pbs_obj(d, "annotations"), "version");
+    const char *name = mp_pbs_str(d, "name");
     mp_purl pu;
     int have = uri && mp_purl_parse(uri, &pu, NULL) == 0;
     if (have && !ver) ver = pu.version;
@@ -149,24 +148,20 @@ static void rules_dependencies(const mp_policy *p, const json_t *st, json_t *rul
          nbadidx ? idx_ev : "every package comes from an allowed index");
   else
     rule(rules, "dependencies.allowed_indexes", "SKIP", "not configured");
-  (void)npkg;
 }
 
-static void rules_datasets(const mp_policy *p, const json_t *st, json_t *rules) {
+static void rules_datasets(const mp_policy *p, const mp_pb_statement *st, json_t *rules) {
   char allow_ev[2048] = "", deny_ev[2048] = "";
   size_t nbad = 0, ndenied = 0, nds = 0;
-  size_t i;
-  json_t *d;
-  json_array_foreach(deps_of(st), i, d) {
-    const char *k = kind_of(d);
-    if (!k || strcmp(k, "dataset") != 0) continue;
+  size_t i = 0;
+  const mp_pbs *d;
+  while ((d = dep_next(st, "dataset", &i))) {
     nds++;
-    const char *name = json_string_value(json_object_get(d, "name"));
-    const char *dg = json_string_value(json_object_get(json_object_get(d, "digest"), "sha256"));
-    json_t *ann = json_object_get(d, "annotations");
-    const char *roots[3] = {json_string_value(json_object_get(ann, "recordsMerkleRoot")),
-                            json_string_value(json_object_get(ann, "merkleRoot")),
-                            json_string_value(json_object_get(ann, "recordsSortedRoot"))};
+    const char *name = mp_pbs_str(d, "name");
+    const char *dg = mp_pb_rd_digest(d, "sha256");
+    const mp_pbs *ann = mp_pbs_obj(d, "annotations");
+    const char *roots[3] = {mp_pbs_str(ann, "recordsMerkleRoot"), mp_pbs_str(ann, "merkleRoot"),
+                            mp_pbs_str(ann, "recordsSortedRoot")};
     if (p->has_dataset_allow) {
       int ok = 0;
       for (size_t j = 0; j < p->ndatasets && !ok; j++) {
@@ -193,17 +188,12 @@ static void rules_datasets(const mp_policy *p, const json_t *st, json_t *rules) 
     rule(rules, "datasets.deny_digests", "SKIP", "not configured");
 }
 
-static void rules_source(const mp_policy *p, const json_t *st, json_t *rules) {
-  const json_t *src = NULL;
-  size_t i;
-  json_t *d;
-  json_array_foreach(deps_of(st), i, d) {
-    const char *k = kind_of(d);
-    if (k && strcmp(k, "source") == 0) src = d;
-  }
-  json_t *ann = src ? json_object_get(src, "annotations") : NULL;
-  const char *repo = json_string_value(json_object_get(ann, "repository"));
-  const char *commit = src ? json_string_value(json_object_get(json_object_get(src, "digest"), "gitCommit")) : NULL;
+static void rules_source(const mp_policy *p, const mp_pb_statement *st, json_t *rules) {
+  size_t i = 0;
+  const mp_pbs *src = dep_next(st, "source", &i);
+  const mp_pbs *ann = mp_pbs_obj(src, "annotations");
+  const char *repo = mp_pbs_str(ann, "repository");
+  const char *commit = mp_pb_rd_digest(src, "gitCommit");
   if (p->repositories.n) {
     int ok = 0;
     for (size_t j = 0; repo && j < p->repositories.n && !ok; j++) ok = fnmatch(p->repositories.v[j], repo, 0) == 0;
@@ -213,11 +203,11 @@ static void rules_source(const mp_policy *p, const json_t *st, json_t *rules) {
     rule(rules, "source.repositories", "SKIP", "not configured");
   }
   if (p->require_clean == 1) {
-    json_t *dirty = json_object_get(ann, "dirty");
-    if (!src || !dirty) rule(rules, "source.require_clean", "FAIL", "no git working-tree state recorded");
-    else if (json_is_true(dirty))
-      rule(rules, "source.require_clean", "FAIL", "the working tree had %lld uncommitted change(s)",
-           (long long)json_integer_value(json_object_get(ann, "changedFiles")));
+    int dirty = mp_pbs_bool(ann, "dirty");
+    if (!src || dirty < 0) rule(rules, "source.require_clean", "FAIL", "no git working-tree state recorded");
+    else if (dirty)
+      rule(rules, "source.require_clean", "FAIL", "the working tree had %.0f uncommitted change(s)",
+           mp_pbs_num(ann, "changedFiles", 0));
     else rule(rules, "source.require_clean", "PASS", "clean working tree at %s", commit ? commit : "?");
   } else {
     rule(rules, "source.require_clean", "SKIP", "not configured");
@@ -304,7 +294,6 @@ static int eval_gen(gctx *c, const mp_policy *p, const char *label, const char *
                    : mp_err_set(&ve, MP_EVERIFY, "no trusted key is valid now (all expired?)");
     if (rc == 0) {
       verified = 1;
-      json_object_set_new(gen, "provenance", json_string(provs[i]));
     } else {
       if (depth == 0 && rc != MP_EVERIFY && nprov == 1) {
         free(keys);
@@ -321,6 +310,7 @@ static int eval_gen(gctx *c, const mp_policy *p, const char *label, const char *
     return 0;
   }
   json_object_set_new(gen, "signer", json_string(v.keyid));
+  json_object_set_new(gen, "provenance", json_string(v.file));
   rule(rules, "signers", "PASS", "signed by trusted key %.16s (%zu valid signature(s), %zu required)", v.keyid,
        v.valid, min_sigs);
   rule(rules, "subject", "PASS", "the provenance names sha256:%s", digest);
@@ -330,21 +320,22 @@ static int eval_gen(gctx *c, const mp_policy *p, const char *label, const char *
   rules_source(p, v.statement, rules);
 
   /* lineage */
-  json_t *bases = mp_lineage_base_models(v.statement);
+  size_t nbases = 0, bi = 0;
+  while (dep_next(v.statement, "base-model", &bi)) nbases++;
   if (!p->has_lineage) {
-    rule(rules, "lineage", "SKIP", json_array_size(bases) ? "not configured (base models not followed)" : "not configured");
-  } else if (json_array_size(bases) == 0) {
+    rule(rules, "lineage", "SKIP", nbases ? "not configured (base models not followed)" : "not configured");
+  } else if (nbases == 0) {
     rule(rules, "lineage", "PASS", "no base model: trained from scratch");
   } else {
     json_object_set_new(c->visiting, digest, json_true());
     int max_depth = p->max_depth >= 0 ? p->max_depth : 16;
     const mp_policy *bp = p->base_policy ? p->base_policy : p;
-    size_t i;
-    json_t *b;
-    json_array_foreach(bases, i, b) {
-      const char *bn = json_string_value(json_object_get(b, "name"));
-      const char *bd = json_string_value(json_object_get(json_object_get(b, "digest"), "sha256"));
-      const char *hint = json_string_value(json_object_get(json_object_get(b, "annotations"), "provenance"));
+    size_t i = 0;
+    const mp_pbs *b;
+    while ((b = dep_next(v.statement, "base-model", &i))) {
+      const char *bn = mp_pbs_str(b, "name");
+      const char *bd = mp_pb_rd_digest(b, "sha256");
+      const char *hint = mp_pbs_str(mp_pbs_obj(b, "annotations"), "provenance");
       char blabel[512];
       snprintf(blabel, sizeof blabel, "base model %s", bn ? bn : "(unnamed)");
       if (depth + 1 > max_depth) {
@@ -375,7 +366,6 @@ static int eval_gen(gctx *c, const mp_policy *p, const char *label, const char *
     }
     json_object_del(c->visiting, digest);
   }
-  json_decref(bases);
   fail_gen(c, gen, label);
   mp_verified_clear(&v);
   return 0;

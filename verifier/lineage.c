@@ -9,21 +9,9 @@
 #include <unistd.h>
 
 #include "attest.h"
+#include "fileio.h"
 #include "statement.h"
 #include "verify.h"
-
-json_t *mp_lineage_base_models(const json_t *st) {
-  json_t *out = json_array();
-  json_t *deps = json_object_get(json_object_get(json_object_get(st, "predicate"), "buildDefinition"),
-                                 "resolvedDependencies");
-  size_t i;
-  json_t *d;
-  json_array_foreach(deps, i, d) {
-    const char *kind = json_string_value(json_object_get(json_object_get(d, "annotations"), "kind"));
-    if (kind && strcmp(kind, "base-model") == 0) json_array_append(out, d);
-  }
-  return out;
-}
 
 static int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -32,8 +20,8 @@ static int hexval(char c) {
   return -1;
 }
 
-char *mp_lineage_local_path(const json_t *rd) {
-  const char *uri = json_string_value(json_object_get(rd, "uri"));
+char *mp_lineage_local_path(const mp_pbs *rd) {
+  const char *uri = mp_pbs_str(rd, "uri");
   if (!uri || strncmp(uri, "file://", 7) != 0) return NULL;
   const char *p = uri + 7;
   char *out = malloc(strlen(p) + 1);
@@ -111,50 +99,76 @@ char *mp_lineage_find(const char *hint, const char *digest_hex, const char *cons
 }
 
 void mp_verified_clear(mp_verified *v) {
-  json_decref(v->statement);
+  mp_pb_doc_free(v->doc);
+  free(v->file);
   memset(v, 0, sizeof *v);
 }
 
-static int has_subject(const json_t *st, const char *digest_hex) {
-  size_t k;
-  json_t *s;
-  json_array_foreach(json_object_get(st, "subject"), k, s) {
-    const char *d = json_string_value(json_object_get(json_object_get(s, "digest"), "sha256"));
-    if (d && strcmp(d, digest_hex) == 0) return 1;
+/* X.pb when it exists and its JSON envelope is exactly the one in X.intoto.jsonl. */
+static char *pb_twin_of(const char *file) {
+  size_t n = strlen(file), sl = strlen(MP_ATTEST_JSONL_SUFFIX);
+  if (n <= sl || strcmp(file + n - sl, MP_ATTEST_JSONL_SUFFIX) != 0) return NULL;
+  char *pb = malloc(n + 4);
+  if (!pb) return NULL;
+  snprintf(pb, n + 4, "%.*s%s", (int)(n - sl), file, MP_ATTEST_PB_SUFFIX);
+  uint8_t *text = NULL;
+  size_t len = 0;
+  mp_attest_file *f = NULL;
+  char *json = NULL;
+  size_t jlen = 0;
+  int same = access(pb, R_OK) == 0 && mp_read_file(file, MP_ENVELOPE_MAX, &text, &len, NULL) == 0 &&
+             mp_attest_load(pb, &f, NULL) == 0 && f->n == 1 && f->entries[0].env->companion &&
+             mp_dsse_to_json(f->entries[0].env, &json, &jlen, NULL) == 0 && len == jlen + 1 &&
+             memcmp(text, json, jlen) == 0 && text[jlen] == '\n';
+  free(text);
+  free(json);
+  mp_attest_file_free(f);
+  if (!same) {
+    free(pb);
+    return NULL;
   }
-  return 0;
+  return pb;
 }
 
 int mp_lineage_verify_file(const char *file, const mp_key *const *keys, size_t nkeys, size_t min_sigs,
                            const char *digest_hex, mp_verified *out, mp_err *e) {
   memset(out, 0, sizeof *out);
+  char *twin = pb_twin_of(file);
+  const char *use = twin ? twin : file;
   mp_attest_file *f = NULL;
-  int rc = mp_attest_load(file, &f, e);
-  if (rc) return rc == MP_EPARSE ? MP_EVERIFY : rc;
+  int rc = mp_attest_load(use, &f, e);
+  if (rc) {
+    free(twin);
+    return rc == MP_EPARSE ? MP_EVERIFY : rc;
+  }
   char last[MP_ERR_MSG_MAX] = "";
   int subject_miss = 0;
   for (size_t i = 0; i < f->n; i++) {
-    json_t *st = NULL;
+    mp_pb_doc *doc = NULL;
     mp_dsse_result dr = {0};
     mp_err ve;
     mp_err_clear(&ve);
-    if (mp_attest_verify(&f->entries[i], keys, nkeys, min_sigs, &st, &dr, &ve) != 0) {
+    if (mp_attest_verify_pb(&f->entries[i], keys, nkeys, min_sigs, &doc, &dr, &ve) != 0) {
       memcpy(last, ve.msg, sizeof last);
       continue;
     }
-    if (digest_hex && !has_subject(st, digest_hex)) {
+    if (digest_hex && !mp_pb_has_subject(mp_pb_doc_statement(doc), digest_hex)) {
       subject_miss = 1;
-      json_decref(st);
+      mp_pb_doc_free(doc);
       continue;
     }
-    out->statement = st;
+    out->doc = doc;
+    out->statement = mp_pb_doc_statement(doc);
+    out->file = strdup(use);
     snprintf(out->keyid, sizeof out->keyid, "%s", mp_key_id(dr.first));
     out->valid = dr.valid;
     out->line = f->entries[i].line;
     mp_attest_file_free(f);
+    free(twin);
     return 0;
   }
   mp_attest_file_free(f);
+  free(twin);
   if (subject_miss)
     return mp_err_set(e, MP_EVERIFY, "%s is signed by a trusted key but does not name sha256:%s as a subject", file,
                       digest_hex);
@@ -168,21 +182,18 @@ typedef struct walk {
   json_t *visiting;  /* digests on the current path */
 } walk;
 
-static json_t *datasets_of(const json_t *st) {
+static json_t *datasets_of(const mp_pb_statement *st) {
   json_t *out = json_array();
-  json_t *deps = json_object_get(json_object_get(json_object_get(st, "predicate"), "buildDefinition"),
-                                 "resolvedDependencies");
-  size_t i;
-  json_t *d;
-  json_array_foreach(deps, i, d) {
-    json_t *ann = json_object_get(d, "annotations");
-    const char *kind = json_string_value(json_object_get(ann, "kind"));
+  const Google__Protobuf__ListValue *deps = mp_pb_dependencies(st);
+  for (size_t i = 0; deps && i < deps->n_values; i++) {
+    const mp_pbs *d = mp_pbl_obj(deps, i);
+    const char *kind = mp_pb_rd_kind(d);
     if (!kind || strcmp(kind, "dataset") != 0) continue;
-    json_t *x = json_pack("{s:O?, s:O?}", "name", json_object_get(d, "name"), "uri", json_object_get(d, "uri"));
-    json_t *dg = json_object_get(json_object_get(d, "digest"), "sha256");
-    if (dg) json_object_set(x, "sha256", dg);
-    json_t *root = json_object_get(ann, "recordsMerkleRoot");
-    if (root) json_object_set(x, "merkleRoot", root);
+    json_t *x = json_pack("{s:s?, s:s?}", "name", mp_pbs_str(d, "name"), "uri", mp_pbs_str(d, "uri"));
+    const char *dg = mp_pb_rd_digest(d, "sha256");
+    if (dg) json_object_set_new(x, "sha256", json_string(dg));
+    const char *root = mp_pbs_str(mp_pbs_obj(d, "annotations"), "recordsMerkleRoot");
+    if (root) json_object_set_new(x, "merkleRoot", json_string(root));
     json_array_append_new(out, x);
   }
   return out;
@@ -236,21 +247,21 @@ static json_t *node(walk *w, const char *label, const char *prov_hint, const cha
   if (!json_object_get(n, "verified")) json_object_set_new(n, "verified", json_true());
   json_object_set_new(n, "signer", json_string(v.keyid));
   json_object_set_new(n, "datasets", datasets_of(v.statement));
-  json_t *bases = mp_lineage_base_models(v.statement);
   json_t *children = json_array();
   if (digest) json_object_set_new(w->visiting, digest, json_true());
-  size_t i;
-  json_t *b;
-  json_array_foreach(bases, i, b) {
-    const char *bd = json_string_value(json_object_get(json_object_get(b, "digest"), "sha256"));
-    const char *bp = json_string_value(json_object_get(json_object_get(b, "annotations"), "provenance"));
-    const char *bn = json_string_value(json_object_get(b, "name"));
+  const Google__Protobuf__ListValue *deps = mp_pb_dependencies(v.statement);
+  for (size_t i = 0; deps && i < deps->n_values; i++) {
+    const mp_pbs *b = mp_pbl_obj(deps, i);
+    const char *kind = mp_pb_rd_kind(b);
+    if (!kind || strcmp(kind, "base-model") != 0) continue;
+    const char *bd = mp_pb_rd_digest(b, "sha256");
+    const char *bp = mp_pbs_str(mp_pbs_obj(b, "annotations"), "provenance");
+    const char *bn = mp_pbs_str(b, "name");
     char *bl = mp_lineage_local_path(b);
     json_array_append_new(children, node(w, bn ? bn : "base-model", bp, bd, bl, depth + 1));
     free(bl);
   }
   if (digest) json_object_del(w->visiting, digest);
-  json_decref(bases);
   json_object_set_new(n, "base_models", children);
   mp_verified_clear(&v);
   return n;

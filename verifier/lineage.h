@@ -15,11 +15,10 @@
 
 #include "err.h"
 #include "keys.h"
+#include "pbview.h"
 
-/* The statement's base-model dependencies (borrowed references, new array). */
-json_t *mp_lineage_base_models(const json_t *statement);
 /* Local path of a resource descriptor's file:// uri (malloc'd) or NULL. */
-char *mp_lineage_local_path(const json_t *rd);
+char *mp_lineage_local_path(const mp_pbs *rd);
 
 /* Finds the provenance of the model with sha256 digest_hex: hint (a path)
  * when it exists, else the first *.intoto.jsonl / *.pb file in dirs (and
@@ -29,7 +28,9 @@ char *mp_lineage_local_path(const json_t *rd);
 char *mp_lineage_find(const char *hint, const char *digest_hex, const char *const *dirs, size_t ndirs);
 
 typedef struct mp_verified {
-  json_t *statement;       /* verified statement (owned) */
+  mp_pb_doc *doc;           /* the verified statement's memory (owned) */
+  const mp_pb_statement *statement;
+  char *file;              /* the file whose envelope verified (may be the .pb twin) */
   char keyid[65];          /* first trusted key that verified */
   size_t valid;            /* distinct trusted keys that signed */
   int line;                /* envelope line in a JSON Lines file */
@@ -37,7 +38,11 @@ typedef struct mp_verified {
 
 /* Verifies the envelopes of file with keys and picks one whose statement has
  * a subject with digest_hex (NULL: the first that verifies). 0 on success;
- * MP_EVERIFY with the reason (bad signature, digest not a subject…). */
+ * MP_EVERIFY with the reason (bad signature, digest not a subject…).
+ * For X.intoto.jsonl written by mlprov, the X.pb beside it is used instead
+ * when its JSON envelope is byte for byte the one in X.intoto.jsonl: same
+ * signed statement, verified from its signed protobuf twin without parsing
+ * JSON (much faster on large provenance). */
 int mp_lineage_verify_file(const char *file, const mp_key *const *keys, size_t nkeys, size_t min_sigs,
                            const char *digest_hex, mp_verified *out, mp_err *e);
 void mp_verified_clear(mp_verified *v);

@@ -153,21 +153,18 @@ static int parse_keys(pctx *c, const json_t *arr, const char *section, mp_policy
       struct timespec ts;
       if (!json_is_string(exp) || mp_time_parse(json_string_value(exp), &ts) != 0)
         return bad(c, "%s: expires must be an RFC 3339 time such as 2027-01-01T00:00:00Z", where, NULL);
-      keys[*nout].expires = ts.tv_sec;
+      keys[*nout].expires = ts.tv_sec; /* set on the entry about to be counted */
     }
+    /* counted before loading so that a failure frees what was set */
+    mp_policy_key *pk = &keys[(*nout)++];
     if (file) {
-      char *path = resolve(c->dir, json_string_value(file));
-      if (!path) return mp_err_set(c->e, MP_ENOMEM, "out of memory");
-      rc = mp_key_load_public(path, &keys[*nout].key, c->e);
-      keys[*nout].source = path;
-      if (rc) return mp_err_prefix(c->e, "policy %s: %s", c->what, where);
+      if (!(pk->source = resolve(c->dir, json_string_value(file)))) return mp_err_set(c->e, MP_ENOMEM, "out of memory");
+      if ((rc = mp_key_load_public(pk->source, &pk->key, c->e))) return mp_err_prefix(c->e, "policy %s: %s", c->what, where);
     } else {
-      rc = mp_key_from_pem(where, (const uint8_t *)json_string_value(pem), json_string_length(pem), 0,
-                           &keys[*nout].key, c->e);
+      if (!(pk->source = strdup(name ? json_string_value(name) : where))) return mp_err_set(c->e, MP_ENOMEM, "out of memory");
+      rc = mp_key_from_pem(where, (const uint8_t *)json_string_value(pem), json_string_length(pem), 0, &pk->key, c->e);
       if (rc) return mp_err_prefix(c->e, "policy %s", c->what);
-      keys[*nout].source = strdup(name ? json_string_value(name) : where);
     }
-    (*nout)++;
   }
   return 0;
 }

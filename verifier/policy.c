@@ -173,7 +173,7 @@ static int parse_policy_json(pctx *c, const json_t *root, mp_policy *p);
 
 static int parse_sections(pctx *c, const json_t *root, mp_policy *p) {
   static const char *const top[] = {"version", "signers", "builder", "dependencies", "datasets",
-                                    "source", "model", "lineage", NULL};
+                                    "source", "lineage", NULL};
   int rc;
   if (!json_is_object(root)) return bad(c, "the document must be a mapping", NULL, NULL);
   if ((rc = only_keys(c, root, "the top level", top))) return rc;
@@ -288,15 +288,6 @@ static int parse_sections(pctx *c, const json_t *root, mp_policy *p) {
     for (size_t i = 0; i < p->commits.n; i++)
       if (!mp_is_lower_hex(p->commits.v[i])) return bad(c, "source.commits: \"%s\" is not a lowercase hex commit id", p->commits.v[i], NULL);
   }
-  if ((s = json_object_get(root, "model"))) {
-    static const char *const k[] = {"require_signature", "digest_matches_provenance", "signature_keys", NULL};
-    if (!json_is_object(s)) return bad(c, "model must be a mapping", NULL, NULL);
-    if ((rc = only_keys(c, s, "model", k)) || (rc = get_bool(c, s, "require_signature", "model", &p->require_model_signature)) ||
-        (rc = get_bool(c, s, "digest_matches_provenance", "model", &p->model_digest_match)))
-      return rc;
-    json_t *mk = json_object_get(s, "signature_keys");
-    if (mk && (rc = parse_keys(c, mk, "model.signature_keys", &p->model_keys, &p->nmodel_keys))) return rc;
-  }
   if ((s = json_object_get(root, "lineage"))) {
     static const char *const k[] = {"base_models", "max_depth", "require_verified", NULL};
     if (!json_is_object(s)) return bad(c, "lineage must be a mapping", NULL, NULL);
@@ -337,8 +328,8 @@ int mp_policy_parse(const char *what, const char *text, size_t len, const char *
     return mp_err_set(e, MP_ENOMEM, "out of memory");
   }
   p->max_age = -1;
-  p->require_pinned = p->require_clean = p->require_model_signature = -1;
-  p->model_digest_match = p->require_verified_links = p->max_depth = -1;
+  p->require_pinned = p->require_clean = -1;
+  p->require_verified_links = p->max_depth = -1;
   p->path = strdup(what);
   mp_sha256(text, len, p->digest);
   mp_hex_encode(p->digest, MP_SHA256_LEN, p->digest_hex);
@@ -378,7 +369,6 @@ void mp_policy_free(mp_policy *p) {
   if (!p) return;
   free(p->path);
   keys_free(p->keys, p->nkeys);
-  keys_free(p->model_keys, p->nmodel_keys);
   strlist_free(&p->builder_ids);
   strlist_free(&p->build_types);
   for (size_t i = 0; i < p->ndeny; i++) {

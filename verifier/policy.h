@@ -71,11 +71,6 @@ struct mp_policy {
   mp_strlist repositories;
   int require_clean;              /* -1 not set */
   mp_strlist commits;
-  /* model */
-  int require_model_signature;    /* -1 not set */
-  int model_digest_match;         /* -1 not set */
-  mp_policy_key *model_keys;      /* NULL: the signers' keys */
-  size_t nmodel_keys;
   /* lineage */
   int has_lineage;
   int lineage_same_policy;        /* base models must pass this policy */

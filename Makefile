@@ -36,7 +36,7 @@ SAN_ON    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 SANFLAGS  := $(if $(filter 1,$(SAN)),$(SAN_ON))
 B         := $(if $(BUILD_DIR),$(BUILD_DIR),$(if $(filter 1,$(SAN)),build-san,build))
 
-PKGS      := libuv jansson libprotobuf-c openssl
+PKGS      := libuv jansson libprotobuf-c openssl yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -19,6 +19,7 @@ static const mp_cmd commands[] = {
     {"report", cmd_report, "write a self-contained HTML page to review provenance"},
     {"keygen", cmd_keygen, "generate a signing key pair (ECDSA P-256/P-384/P-521, Ed25519)"},
     {"event", cmd_event, "send an event to the agent from a shell script"},
+    {"lineage", cmd_lineage, "print a model's lineage: datasets and base models, each link verified"},
 };
 
 static void usage(FILE *out) {

@@ -43,8 +43,8 @@ static const char usage_text[] =
     "\n"
     "exit status: 0 verified / policy PASS, 1 verification failed / policy FAIL\n"
     "             (the reason is printed), 2 usage or I/O error\n"
-    "examples: mlprov verify --key release.pub.pem model.bin\n"
-    "          mlprov verify --policy promote.yaml --vsa out/model.vsa --key gate.pem out/model.bin\n";
+    "example: mlprov verify --key release.pub.pem model.bin\n"
+    "example: mlprov verify --policy promote.yaml --vsa out/model.vsa --key gate.pem out/model.bin\n";
 
 static void print_json(const json_t *j) {
   char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);

@@ -105,9 +105,11 @@ def _source_of(pyc):
 
 def _make_audit_hook(state):
     getcwd, join, normpath = os.getcwd, os.path.join, os.path.normpath
-    fspath, fsdecode = os.fspath, os.fsdecode
+    fspath, fsdecode, stat = os.fspath, os.fsdecode, os.stat
+    S_ISDIR = __import__("stat").S_ISDIR
     get_ident = threading.get_ident
-    O_ACCMODE, O_WRONLY, O_RDWR, O_TRUNC = os.O_ACCMODE, os.O_WRONLY, os.O_RDWR, os.O_TRUNC
+    O_ACCMODE, O_WRONLY, O_RDWR = os.O_ACCMODE, os.O_WRONLY, os.O_RDWR
+    NEW_CONTENT = os.O_TRUNC | os.O_EXCL   # truncated or created: nothing read
     seen = state.seen
     core = _core
     skip_prefixes = ("/proc/", "/sys/", "/dev/")
@@ -122,7 +124,7 @@ def _make_audit_hook(state):
             path, mode, flags = args
             if flags.__class__ is int and flags:
                 acc = flags & O_ACCMODE
-                if acc == O_WRONLY or (acc == O_RDWR and flags & O_TRUNC):
+                if acc == O_WRONLY or (acc == O_RDWR and flags & NEW_CONTENT):
                     return
             elif mode and mode.__class__ is str and ("w" in mode or "a" in mode or "x" in mode):
                 return
@@ -142,6 +144,15 @@ def _make_audit_hook(state):
             if path.startswith(state.lib_roots) and (
                     path.endswith(CODE_SUFFIXES) or ".dist-info/" in path or ".egg-info" in path):
                 state.library_files += 1
+                return
+            # The event comes before the open: a path that does not exist is
+            # an open about to fail (a probe), not an input; a directory is
+            # opened to list or walk it (shutil.rmtree, os.fwalk).
+            try:
+                if S_ISDIR(stat(path).st_mode):
+                    return
+            except OSError:
+                seen.discard(path)       # it may exist later
                 return
             if "/__pycache__/" in path and path.endswith(".pyc"):
                 path = _source_of(path)
@@ -188,18 +199,21 @@ def _top_levels(dist):
 
 def _collect_startup():
     import json
-    import platform
     c = _core.C
     st = S
     impl = sys.implementation.name
-    ver = platform.python_version()
+    vi = sys.version_info
+    ver = "%d.%d.%d" % vi[:3] + ("" if vi.releaselevel == "final" else
+                                 {"alpha": "a", "beta": "b", "candidate": "rc"}.get(vi.releaselevel, "") + str(vi.serial))
+    uname = os.uname()
     put = c.put
     now = _core._client_time_ns
     put(("y", now(), impl, ver, "pkg:generic/%s@%s" % (impl, ver), None, True))
     put(("n", now(), "python.runtime", json.dumps({
         "implementation": impl, "version": ver, "executable": sys.executable,
         "prefix": sys.prefix, "basePrefix": getattr(sys, "base_prefix", sys.prefix),
-        "platform": platform.platform(), "machine": platform.machine(), "pid": os.getpid(),
+        "platform": "%s-%s-%s" % (uname.sysname, uname.release, uname.machine), "pid": os.getpid(),
+        "cacheTag": sys.implementation.cache_tag,
     }, sort_keys=True)))
     try:
         import importlib.metadata as md

@@ -5,6 +5,7 @@
 #   make             build build/mlprov and build/libmlprov-hook.{so,a}
 #   make test        run all tests (tests/run); SAN=1 builds with ASan+UBSan
 #   make example     run the built-in example end to end and verify it
+#   make example-pytorch  the PyTorch example (Python hook, python3-torch)
 #   make bench       benchmarks (ratios against a reference in the same run)
 #   CC=clang make    the same with clang
 
@@ -16,7 +17,7 @@ DESTDIR   ?=
 
 DEBIAN_PACKAGES := build-essential clang pkg-config protobuf-c-compiler libprotobuf-c-dev \
   libprotobuf-dev libssl-dev libuv1-dev libjansson-dev libcmocka-dev libsqlite3-dev \
-  libyaml-dev git python3 openssl
+  libyaml-dev git python3 openssl python3-torch python3-setuptools python3-pip
 
 SAN_ON    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SANFLAGS  := $(if $(filter 1,$(SAN)),$(SAN_ON))
@@ -59,7 +60,7 @@ EXAMPLE_BIN := $(B)/examples/linear-train
 
 all: $(B)/mlprov $(B)/libmlprov-hook.so $(B)/libmlprov-hook.a $(EXAMPLE_BIN)
 
-.PHONY: all deps test unit example bench clean install uninstall fuzz
+.PHONY: all deps test unit example example-pytorch bench clean install uninstall fuzz
 .SECONDARY:
 
 # apt-get needs root: sudo is used only when not already root.
@@ -127,6 +128,9 @@ test: all $(UNIT_BIN) $(TOOL_BIN)
 
 example: all
 	MLPROV_BUILD=$(B) examples/linear/run.sh
+
+example-pytorch: all
+	MLPROV_BUILD=$(B) examples/pytorch/run.sh
 
 bench: all $(BENCH_BIN) $(TOOL_BIN)
 	MLPROV_BUILD=$(B) bench/run

@@ -1,9 +1,10 @@
-"""train.py -- a small, ordinary PyTorch training job: loads a dataset file,
+"""train.py -- a small, ordinary PyTorch training job: loads a dataset file
+(make_data.py),
 trains an MLP for a few epochs through a DataLoader, saves a checkpoint after
 every epoch and the final model. It knows nothing about mlprov: under
 `mlprov run` the Python hook records what it reads and uses by itself.
 
-  python3 train.py --data data/train.pt --out out [--epochs 3] [--workers 0]
+  python3 train.py --data data/train.npz --out out [--epochs 3] [--workers 0]
 
 Prints one line per epoch: "epoch N loss L accuracy A time_s T".
 train_with_mlprov.py reuses these functions and adds explicit mlprov calls.
@@ -12,6 +13,7 @@ import argparse
 import os
 import time
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -31,8 +33,8 @@ def parse_args(argv=None):
 
 
 def load_data(path):
-    blob = torch.load(path)
-    return TensorDataset(blob["x"], blob["y"])
+    with np.load(path) as blob:
+        return TensorDataset(torch.from_numpy(blob["x"]), torch.from_numpy(blob["y"]))
 
 
 def build_model(features, hidden, classes):

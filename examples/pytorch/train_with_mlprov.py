@@ -4,7 +4,7 @@ hyper-parameters are recorded, and checkpoints and the final model become
 signed subjects of the provenance (so no --output is needed). Outside
 `mlprov run` the calls do nothing and this is train.py.
 
-  mlprov run --key k.pem -- python3 train_with_mlprov.py --data data/train.pt --out out
+  mlprov run --key k.pem -- python3 train_with_mlprov.py --data data/train.npz --out out
 """
 import mlprov
 import train
@@ -15,8 +15,9 @@ def main():
     data = train.load_data(args.data)
     mlprov.dataset("blobs", path=args.data, record_count=len(data), record_format="records")
     x, y = data.tensors
+    xs, ys = x.numpy(), y.numpy()
     for i in range(len(data)):   # per-sample hashing: dataset transparency
-        mlprov.record(x[i].numpy().tobytes() + y[i].numpy().tobytes())
+        mlprov.record(xs[i].tobytes() + ys[i].tobytes())
     mlprov.params(vars(args))
     mlprov.annotate("example", "examples/pytorch")
 

@@ -34,7 +34,7 @@ from . import _wire
 SEND_TIMEOUT = 5.0      # seconds a single batch may take to write
 STATS_INTERVAL = 1.0    # at most one periodic HookStats a second
 IDLE_WAIT = 0.5         # drain thread sleep when there is nothing to do
-BATCH_EVENTS = 512
+BATCH_EVENTS = 128      # ~0.5 ms of encoding: the GIL is released (send) that often
 BATCH_BYTES = 256 * 1024
 
 

@@ -72,19 +72,40 @@ def json_default(o):
     return str(o)
 
 
+_dumps = None
+
+
 def to_json(value):
-    import json
+    global _dumps
+    if _dumps is None:
+        import json   # not at import time: interpreter start stays light
+        _dumps = json.dumps
     try:
-        return json.dumps(value, default=json_default, ensure_ascii=False, sort_keys=False)
+        return _dumps(value, default=json_default, ensure_ascii=False)
     except Exception:  # circular structure, failing __str__ ...
         try:
-            return json.dumps(repr(value), ensure_ascii=False)
+            return _dumps(repr(value), ensure_ascii=False)
         except Exception:
             return '"<unprintable>"'
 
 
+_FINITE = float("inf")
+
+
 def _json_text(v):
-    return v.text if v.__class__ is Json else to_json(v)
+    """JSON text of a parameter value; the common scalars without json."""
+    t = v.__class__
+    if t is Json:
+        return v.text
+    if t is int:
+        return str(v)
+    if t is float and -_FINITE < v < _FINITE:
+        return repr(v)
+    if t is bool:
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    return to_json(v)
 
 
 C = None            # this process's Client, or None when not under mlprov

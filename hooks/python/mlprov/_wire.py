@@ -154,27 +154,22 @@ def timestamp(t_ns):
     """google.protobuf.Timestamp {int64 seconds=1; int32 nanos=2}; nanos is
     always in [0, 1e9), also before 1970 (floor division)."""
     s, ns = divmod(t_ns, 1000000000)
-    return _Msg().uint(_T1V, s).uint(_T2V, ns).done()
+    if s:
+        return (b"\x08" + varint(s) + b"\x10" + varint(ns)) if ns else b"\x08" + varint(s)
+    return b"\x10" + varint(ns) if ns else b""
 
 
 _EV_SEQ = _T1V
 _EV_TIME = _T2S
+_JOIN = b"".join
 
 
 def event(seq, t_ns, kind, body):
-    """Event {uint64 seq=1; Timestamp time=2; oneof kind {...=10..20}}"""
+    """Event {uint64 seq=1; Timestamp time=2; oneof kind {...=10..20}}.
+    The hot path of the hook thread: written out rather than with _Msg."""
     ts = timestamp(t_ns)
-    b = bytearray()
-    if seq:
-        b += _EV_SEQ
-        b += varint(seq)
-    b += _EV_TIME
-    b += _SMALL[len(ts)]  # a Timestamp is at most 16 bytes
-    b += ts
-    b += _KIND_TAG[kind]
-    b += varint(len(body))
-    b += body
-    return bytes(b)
+    return _JOIN((b"\x08" + varint(seq) if seq else b"", b"\x12", _SMALL[len(ts)], ts,
+                  _KIND_TAG[kind], varint(len(body)), body))
 
 
 def frame(body):
@@ -185,6 +180,8 @@ def frame(body):
 
 def file_read(path, digest=None, size=0):
     """FileRead {string path=1; map<string,string> digest=2; uint64 size=3}"""
+    if not digest and not size:
+        return _lenfield(b"\x0a", path)
     return _Msg().string(_T1S, path).strmap(_T2S, digest).uint(_T3V, size).done()
 
 
@@ -202,9 +199,17 @@ def dependency(name, version=None, purl=None, digest=None, loaded=False):
             .strmap(_T4S, digest).boolean(_T5V, loaded).done())
 
 
+def _lenfield(tag, s):
+    """A string field (tag byte + length + UTF-8), empty when s is empty."""
+    if not s:
+        return b""
+    b = utf8(s)
+    return tag + varint(len(b)) + b
+
+
 def parameter(key, value):
     """Parameter {string key=1; string value=2}"""
-    return _Msg().string(_T1S, key).string(_T2S, value).done()
+    return _lenfield(b"\x0a", key) + _lenfield(b"\x12", value)
 
 
 def artifact(path, role, name=None):
@@ -225,6 +230,8 @@ def annotation(key, text):
 
 def record(dataset_name, leaf_hash=None, data=None):
     """Record {string dataset=1; bytes leaf_hash=2; bytes data=3}"""
+    if data is None and leaf_hash is not None and len(leaf_hash) == 32:
+        return _lenfield(b"\x0a", dataset_name) + b"\x12\x20" + leaf_hash
     return _Msg().string(_T1S, dataset_name).bytes_(_T2S, leaf_hash).bytes_(_T3S, data).done()
 
 

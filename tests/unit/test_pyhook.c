@@ -69,29 +69,31 @@ static int teardown(void **state) {
   return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The binary is SCRATCH/exe_rel; the hook must be found at SCRATCH/want_rel. */
+static void expect_found(const char *exe_rel, const char *override, const char *want_rel) {
+  char exe[PATH_MAX];
+  snprintf(exe, sizeof exe, "%s", path_in(exe_rel));
+  char *dir = NULL;
+  mp_err e;
+  mp_err_clear(&e);
+  assert_int_equal(mp_pyhook_find(exe, override, &dir, &e), 0);
+  assert_string_equal(dir, path_in(want_rel));
+  free(dir);
+}
+
 static void finds_build_tree_first(void **state) {
   (void)state;
   make_hook("tree/hooks/python");
   make_hook("tree/share/mlprov/python");
   touch(path_in("tree"), "build/mlprov");
-  char *dir = NULL;
-  mp_err e;
-  mp_err_clear(&e);
-  assert_int_equal(mp_pyhook_find(path_in("tree/build/mlprov"), NULL, &dir, &e), 0);
-  assert_string_equal(dir, path_in("tree/hooks/python"));
-  free(dir);
+  expect_found("tree/build/mlprov", NULL, "tree/hooks/python");
 }
 
 static void finds_installed_layout(void **state) {
   (void)state;
   make_hook("prefix/share/mlprov/python");
   touch(path_in("prefix"), "bin/mlprov");
-  char *dir = NULL;
-  mp_err e;
-  mp_err_clear(&e);
-  assert_int_equal(mp_pyhook_find(path_in("prefix/bin/mlprov"), "", &dir, &e), 0);
-  assert_string_equal(dir, path_in("prefix/share/mlprov/python"));
-  free(dir);
+  expect_found("prefix/bin/mlprov", "", "prefix/share/mlprov/python");
 }
 
 static void partial_copy_is_not_a_hook(void **state) {
@@ -113,15 +115,12 @@ static void override_wins_and_is_checked(void **state) {
   make_hook("custom");
   make_hook("tree2/hooks/python");
   touch(path_in("tree2"), "build/mlprov");
+  char over[PATH_MAX];
+  snprintf(over, sizeof over, "%s/custom/", scratch);
+  expect_found("tree2/build/mlprov", over, "custom");
   char *dir = NULL;
   mp_err e;
   mp_err_clear(&e);
-  char over[PATH_MAX];
-  snprintf(over, sizeof over, "%s/custom/", scratch);
-  assert_int_equal(mp_pyhook_find(path_in("tree2/build/mlprov"), over, &dir, &e), 0);
-  assert_string_equal(dir, path_in("custom"));
-  free(dir);
-  dir = NULL;
   /* a wrong override is an error even though the build tree has a hook */
   snprintf(over, sizeof over, "%s/tree2", scratch);
   assert_int_equal(mp_pyhook_find(path_in("tree2/build/mlprov"), over, &dir, &e), MP_ENOTFOUND);

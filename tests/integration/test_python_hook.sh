@@ -14,6 +14,10 @@ if [ -z "$PY" ]; then
 fi
 make_keys
 cd "$T"
+# This tree's hook, wherever BUILD_DIR put the binary (the lookup next to the
+# binary is tested on its own below).
+ROOTP=$(cd "$ROOT" && pwd -P)
+export MLPROV_PYTHON_HOOK="$ROOTP/hooks/python"
 
 # Python assertions on the signed statement of a provenance file:
 #   jq_py FILE 'PYTHON EXPRESSION over s (statement), deps, byp, params'
@@ -137,16 +141,21 @@ echo 'import os; open("pp.out", "w").write(os.environ.get("PYTHONPATH", "<unset>
 expect_exit 0 "--no-python-hook" env -u PYTHONPATH "$MLPROV" run -q --no-python-hook --key keys/p256.pem --output pp.out -- "$PY" pp.py
 expect_grep "--no-python-hook leaves PYTHONPATH alone" '^<unset>$' pp.out
 expect_py "--no-python-hook: no python connection" pp.out.intoto.jsonl 'byp["mlprov/hooks"]["connections"] == 0'
-expect_exit 0 "default run puts the hook first on PYTHONPATH" env PYTHONPATH=/mine "$MLPROV" run -q --key keys/p256.pem --output pp.out -- "$PY" pp.py
-expect_grep "PYTHONPATH: boot dir, hook dir, then the job's own" "^$ROOT/hooks/python/mlprov/_boot:$ROOT/hooks/python:/mine\$" pp.out
+case "$(cd "$B" && pwd -P)" in
+  "$ROOTP"/*) lookup="env -u MLPROV_PYTHON_HOOK" ;;   # a build dir inside the tree: found next to the binary
+  *) lookup="env" ;;
+esac
+expect_exit 0 "default run puts the hook first on PYTHONPATH" $lookup PYTHONPATH=/mine "$MLPROV" run -q --key keys/p256.pem --output pp.out -- "$PY" pp.py
+expect_grep "PYTHONPATH: boot dir, hook dir, then the job's own" "^$ROOTP/hooks/python/mlprov/_boot:$ROOTP/hooks/python:/mine\$" pp.out
 expect_exit 2 "a wrong MLPROV_PYTHON_HOOK is refused before the job" env MLPROV_PYTHON_HOOK="$T/nowhere" "$MLPROV" run --key keys/p256.pem --output pp.out -- sh -c 'touch ran'
 expect_grep "the refusal names the variable and the directory" "MLPROV_PYTHON_HOOK=$T/nowhere is not a Python hook directory" "$T/err"
 check "the job did not run" test ! -e ran
 mkdir -p otherhook && cp -r "$ROOT/hooks/python/mlprov" otherhook/
 expect_exit 0 "MLPROV_PYTHON_HOOK points at another copy" env MLPROV_PYTHON_HOOK="$T/otherhook" "$MLPROV" run -q --key keys/p256.pem --output pp.out -- "$PY" pp.py
-expect_grep "that copy is used" "^$T/otherhook/mlprov/_boot:$T/otherhook\$" pp.out
+TP=$(pwd -P)
+expect_grep "that copy is used" "^$TP/otherhook/mlprov/_boot:$TP/otherhook\$" pp.out
 mkdir -p lone/bin && cp "$MLPROV" lone/bin/mlprov
-expect_exit 0 "a binary without its hook still runs the job" lone/bin/mlprov run -q --key keys/p256.pem --output pp.out -- "$PY" pp.py
+expect_exit 0 "a binary without its hook still runs the job" env -u MLPROV_PYTHON_HOOK lone/bin/mlprov run -q --key keys/p256.pem --output pp.out -- "$PY" pp.py
 expect_grep "and warns" 'warning: Python hook not found' "$T/err"
 expect_py "and the provenance says so" pp.out.intoto.jsonl '[w for w in byp["mlprov/warnings"]["items"] if "Python hook not found" in w]'
 

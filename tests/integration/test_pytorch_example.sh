@@ -13,6 +13,7 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
 fi
 OUT="$T/ex"
 export OUT EPOCHS=2 SAMPLES=1000 PYTHON="$PY" MLPROV_BUILD="$B"
+export MLPROV_PYTHON_HOOK="$ROOT/hooks/python"     # this tree's hook, wherever the binary was built
 expect_exit 0 "examples/pytorch/run.sh: both runs train and verify" sh "$ROOT/examples/pytorch/run.sh"
 grep -c VERIFIED "$T/out" >"$T/nverified"
 expect_grep "both provenances verified" '^2$' "$T/nverified"

@@ -16,6 +16,7 @@
 static const mp_cmd commands[] = {
     {"run", cmd_run, "run a training job and record its signed SLSA provenance"},
     {"verify", cmd_verify, "verify a provenance: signature, statement, artifact digests"},
+    {"report", cmd_report, "write a self-contained HTML page to review provenance"},
     {"keygen", cmd_keygen, "generate a signing key pair (ECDSA P-256/P-384/P-521, Ed25519)"},
     {"event", cmd_event, "send an event to the agent from a shell script"},
 };

@@ -5,6 +5,7 @@
 #   make             build build/mlprov and build/libmlprov-hook.{so,a}
 #   make test        run all tests (tests/run); SAN=1 builds with ASan+UBSan
 #   make example     run the built-in example end to end and verify it
+#   make example-pytorch  the PyTorch example (Python hook, python3-torch)
 #   make bench       benchmarks (ratios against a reference in the same run)
 #   make install     install (PREFIX=/usr/local, DESTDIR= for staging); make uninstall
 #   CC=clang make    the same with clang
@@ -30,7 +31,8 @@ INSTALL      ?= install
 
 DEBIAN_PACKAGES := build-essential clang pkg-config protobuf-c-compiler libprotobuf-c-dev \
   libprotobuf-dev libssl-dev libuv1-dev libjansson-dev libcmocka-dev libsqlite3-dev \
-  libyaml-dev git python3 python3-yaml openssl man-db bash-completion chromium fonts-dejavu-core
+  libyaml-dev git python3 python3-yaml openssl man-db bash-completion chromium fonts-dejavu-core \
+  python3-torch python3-setuptools python3-pip
 
 SAN_ON    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SANFLAGS  := $(if $(filter 1,$(SAN)),$(SAN_ON))
@@ -73,9 +75,9 @@ EXAMPLE_BIN := $(B)/examples/linear-train
 
 all: $(B)/mlprov $(B)/libmlprov-hook.so $(B)/libmlprov-hook.a $(EXAMPLE_BIN) $(B)/man/mlprov.1
 
-.PHONY: all deps test unit example bench clean install uninstall fuzz \
-  install-bin install-hook install-man install-completion install-data \
-  uninstall-bin uninstall-hook uninstall-man uninstall-completion uninstall-data
+.PHONY: all deps test unit example example-pytorch bench clean install uninstall fuzz \
+  install-bin install-hook install-man install-completion install-data install-python \
+  uninstall-bin uninstall-hook uninstall-man uninstall-completion uninstall-data uninstall-python
 .SECONDARY:
 
 # apt-get needs root: sudo is used only when not already root.
@@ -155,6 +157,9 @@ test: all $(UNIT_BIN) $(TOOL_BIN)
 example: all
 	MLPROV_BUILD=$(B) examples/linear/run.sh
 
+example-pytorch: all
+	MLPROV_BUILD=$(B) examples/pytorch/run.sh
+
 bench: all $(BENCH_BIN) $(TOOL_BIN)
 	MLPROV_BUILD=$(B) bench/run
 
@@ -174,8 +179,8 @@ PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' \
   -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
   -e 's|@VERSION@|$(VERSION)|'
 
-install: install-bin install-hook install-man install-completion install-data
-uninstall: uninstall-bin uninstall-hook uninstall-man uninstall-completion uninstall-data
+install: install-bin install-hook install-man install-completion install-data install-python
+uninstall: uninstall-bin uninstall-hook uninstall-man uninstall-completion uninstall-python uninstall-data
 
 install-bin: $(B)/mlprov
 	$(INSTALL) -d $(DESTDIR)$(BINDIR)
@@ -223,5 +228,21 @@ install-data:
 uninstall-data:
 	rm -f $(addprefix $(DESTDIR)$(PKGDATADIR)/ci/,$(notdir $(CI_EXAMPLES)))
 	rmdir $(DESTDIR)$(PKGDATADIR)/ci $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
+
+# The Python hook, where `mlprov run` looks for it (BINDIR/../share/mlprov/python).
+# Uninstall also removes the __pycache__ directories Python may have written
+# next to the installed files.
+PYHOOK_DIR   := $(PKGDATADIR)/python/mlprov
+PYHOOK_FILES := $(wildcard hooks/python/mlprov/*.py)
+install-python:
+	$(INSTALL) -d $(DESTDIR)$(PYHOOK_DIR)/_boot
+	$(INSTALL) -m 0644 $(PYHOOK_FILES) $(DESTDIR)$(PYHOOK_DIR)/
+	$(INSTALL) -m 0644 hooks/python/mlprov/_boot/sitecustomize.py $(DESTDIR)$(PYHOOK_DIR)/_boot/
+uninstall-python:
+	rm -f $(addprefix $(DESTDIR)$(PYHOOK_DIR)/,$(notdir $(PYHOOK_FILES))) \
+	  $(DESTDIR)$(PYHOOK_DIR)/_boot/sitecustomize.py
+	rm -rf $(DESTDIR)$(PYHOOK_DIR)/__pycache__ $(DESTDIR)$(PYHOOK_DIR)/_boot/__pycache__
+	rmdir $(DESTDIR)$(PYHOOK_DIR)/_boot $(DESTDIR)$(PYHOOK_DIR) $(DESTDIR)$(PKGDATADIR)/python \
+	  $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

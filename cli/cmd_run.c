@@ -14,7 +14,9 @@
 #include "attest.h"
 #include "cli.h"
 #include "collect.h"
+#include "frame.h"
 #include "provenance.h"
+#include "pyhook.h"
 #include "statement.h"
 
 extern char **environ;
@@ -39,6 +41,10 @@ static const char usage_text[] =
     "      --max-frame BYTES  largest hook frame accepted (default 1048576)\n"
     "      --drain-ms MS      wait for hooks after the job exits (default 5000)\n"
     "      --threads N        hashing threads (default: one per CPU)\n"
+    "      --no-python-hook   do not load the Python hook into the job's Python\n"
+    "                         interpreters (by default PYTHONPATH gets its\n"
+    "                         sitecustomize: files read, packages, explicit calls;\n"
+    "                         the hook is found next to mlprov or in $" MP_PYHOOK_ENV ")\n"
     "  -q, --quiet            no summary on stderr\n"
     "  -h, --help             this text\n"
     "\n"
@@ -81,19 +87,21 @@ static int check_out_dir(const char *base, mp_err *e) {
 }
 
 int cmd_run(int argc, char **argv) {
-  enum { OPT_OUT = 256, OPT_BUILDER, OPT_NOPB, OPT_MAXFRAME, OPT_DRAIN, OPT_THREADS };
+  enum { OPT_OUT = 256, OPT_BUILDER, OPT_NOPB, OPT_MAXFRAME, OPT_DRAIN, OPT_THREADS, OPT_NOPY };
   static const struct option opts[] = {
       {"key", required_argument, NULL, 'k'},        {"output", required_argument, NULL, 'o'},
       {"out", required_argument, NULL, OPT_OUT},    {"builder-id", required_argument, NULL, OPT_BUILDER},
       {"no-pb", no_argument, NULL, OPT_NOPB},       {"max-frame", required_argument, NULL, OPT_MAXFRAME},
       {"drain-ms", required_argument, NULL, OPT_DRAIN}, {"threads", required_argument, NULL, OPT_THREADS},
+      {"no-python-hook", no_argument, NULL, OPT_NOPY},
       {"quiet", no_argument, NULL, 'q'},            {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   cli_keys keys = {0};
   const char **outputs = calloc((size_t)argc + 1, sizeof *outputs);
   size_t noutputs = 0;
   const char *out_base = NULL, *builder_id = getenv("MLPROV_BUILDER_ID");
-  int with_pb = 1, quiet = 0, c;
+  int with_pb = 1, quiet = 0, python_hook = 1, c;
+  char *pydir = NULL, *pythonpath = NULL, maxframe_var[48];
   long long max_frame = 0, drain_ms = 0, threads = 0;
   mp_err e;
   mp_err_clear(&e);
@@ -137,6 +145,7 @@ int cmd_run(int argc, char **argv) {
           goto out;
         }
         break;
+      case OPT_NOPY: python_hook = 0; break;
       case 'q': quiet = 1; break;
       case 'h': fputs(usage_text, stdout); status = 0; goto out;
       default: status = cli_usage_error("run", "bad option"); goto out;
@@ -166,6 +175,30 @@ int cmd_run(int argc, char **argv) {
     goto out;
   }
 
+  /* The Python hook: an explicit location that is wrong is an error before
+   * the job starts; a hook missing from an install is a warning that also
+   * goes into the provenance, so a job recorded without it says so. */
+  if (python_hook) {
+    const char *override = getenv(MP_PYHOOK_ENV);
+    int prc = mp_pyhook_find(NULL, override, &pydir, &e);
+    if (prc && override && *override) {
+      status = cli_fail("run", &e);
+      goto out;
+    }
+    if (prc) {
+      json_array_append_new(warnings, json_sprintf("%s; Python interpreters of this job ran without it "
+                                                   "(--no-python-hook turns this off)", e.msg));
+    } else if (!(pythonpath = mp_pyhook_pythonpath(pydir, getenv("PYTHONPATH")))) {
+      fprintf(stderr, "mlprov run: out of memory\n");
+      goto out;
+    }
+    mp_err_clear(&e);
+  }
+  /* Hooks drop an event larger than this rather than lose the connection. */
+  snprintf(maxframe_var, sizeof maxframe_var, "MLPROV_MAX_FRAME=%lld",
+           max_frame ? max_frame : (long long)MP_FRAME_MAX_DEFAULT);
+  char *extra_env[3] = {maxframe_var, pythonpath, NULL};
+
   if (mp_record_new(argv + optind, &rec, &e)) {
     status = cli_fail("run", &e);
     goto out;
@@ -176,6 +209,7 @@ int cmd_run(int argc, char **argv) {
 
   mp_agent_opts ao = {
       .argv = argv + optind,
+      .extra_env = extra_env,
       .max_frame = (size_t)max_frame,
       .drain_ms = (unsigned)drain_ms,
       .log = log_stderr,
@@ -230,5 +264,7 @@ out:
   mp_record_free(rec);
   cli_keys_free(&keys);
   free(outputs);
+  free(pydir);
+  free(pythonpath);
   return status;
 }

@@ -358,6 +358,7 @@ static void add_packages(const mp_record *rec, json_t *deps) {
     mp_rd_annotate(rd, "kind", json_string("package"));
     json_t *ver = json_object_get(d, "version");
     if (ver) mp_rd_annotate(rd, "version", json_deep_copy(ver));
+    if (json_is_true(json_object_get(d, "loaded"))) mp_rd_annotate(rd, "loaded", json_true());
     json_array_append_new(deps, rd);
   }
 }

@@ -297,6 +297,11 @@ int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint
       if (d->version && *d->version) json_object_set_new(o, "version", json_string(d->version));
       if (d->purl && *d->purl) json_object_set_new(o, "purl", json_string(d->purl));
       if (d->n_digest) json_object_set_new(o, "digest", DIGEST_OF(d));
+      /* "loaded" is sticky: a later report from a process that did not load
+       * the package (another rank, a subprocess) must not clear it. */
+      json_t *prev = json_object_get(r->dependencies, key);
+      if (d->loaded || (prev && json_is_true(json_object_get(prev, "loaded"))))
+        json_object_set_new(o, "loaded", json_true());
       rc = table_put(r, r->dependencies, key, o);
       break;
     }

@@ -4,7 +4,8 @@
 # library carries its soname and symlinks, the pkg-config file names the
 # PREFIX (never the DESTDIR), a program builds against the installed hook with
 # `pkg-config --cflags --libs mlprov-hook` and reports to the installed
-# `mlprov run`, and uninstall leaves nothing behind.
+# `mlprov run`, the installed `mlprov run` loads the installed Python hook,
+# and uninstall leaves nothing behind.
 . "$(dirname "$0")/lib.sh"
 make_keys
 BUILD=${MLPROV_BUILD:-build}
@@ -16,7 +17,8 @@ P=$S/usr/local
 check "make install DESTDIR=... PREFIX=/usr/local" mk install DESTDIR="$S" PREFIX=/usr/local
 for f in bin/mlprov include/mlprov_hook.h lib/libmlprov-hook.a "lib/libmlprov-hook.so.$VERSION" \
   lib/pkgconfig/mlprov-hook.pc share/man/man1/mlprov.1 share/bash-completion/completions/mlprov \
-  share/mlprov/ci/mlprov-gate.sh; do
+  share/mlprov/ci/mlprov-gate.sh share/mlprov/python/mlprov/__init__.py \
+  share/mlprov/python/mlprov/_wire.py share/mlprov/python/mlprov/_boot/sitecustomize.py; do
   check "installed $f" test -f "$P/$f"
 done
 check "mlprov is executable" test -x "$P/bin/mlprov"
@@ -87,6 +89,20 @@ expect_exit 0 "installed mlprov verifies it" "$P/bin/mlprov" verify --key keys/p
 expect_exit 0 "static program runs under mlprov run" "$P/bin/mlprov" run -q --key keys/p256.pem -- ./job-static static.bin
 payload_of static.bin.intoto.jsonl >st2.json
 expect_grep "static hook delivers too" '"name":"installed-hook-data"' st2.json
+
+# --- the installed Python hook ---------------------------------------------------
+PY=$(python3 -c 'import sys; print(sys.executable if sys.version_info >= (3, 8) else "")' 2>/dev/null)
+if [ -n "$PY" ]; then
+  echo 'import os, mlprov; open("pyjob.out", "w").write(os.environ["PYTHONPATH"] + " " + mlprov.__file__)' >pyjob.py
+  expect_exit 0 "installed mlprov runs a Python job" env -u MLPROV_PYTHON_HOOK -u PYTHONPATH \
+    "$P/bin/mlprov" run -q --key keys/p256.pem --output pyjob.out -- "$PY" pyjob.py
+  PP=$(cd "$P" && pwd -P)/share/mlprov/python
+  expect_grep "it found the installed Python hook (PREFIX/share/mlprov/python)" \
+    "^$PP/mlprov/_boot:$PP $PP/mlprov/__init__.py\$" pyjob.out
+  expect_grep "the Python hook reported to it" '"kind":"python"' <(payload_of pyjob.out.intoto.jsonl)
+else
+  ok "installed Python hook # skip no python3 >= 3.8"
+fi
 
 # --- uninstall ----------------------------------------------------------------
 check "make uninstall DESTDIR=... PREFIX=/usr/local" mk uninstall DESTDIR="$S" PREFIX=/usr/local

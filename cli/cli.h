@@ -37,5 +37,7 @@ int cmd_run(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_event(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 
 #endif

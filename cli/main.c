@@ -18,6 +18,8 @@ static const mp_cmd commands[] = {
     {"verify", cmd_verify, "verify a provenance: signature, statement, artifact digests"},
     {"keygen", cmd_keygen, "generate a signing key pair (ECDSA P-256/P-384/P-521, Ed25519)"},
     {"event", cmd_event, "send an event to the agent from a shell script"},
+    {"recover", cmd_recover, "sign the provenance of a run from its journal (after a crash)"},
+    {"journal", cmd_journal, "journal verify: check a run journal's hash chain (and its provenance)"},
 };
 
 static void usage(FILE *out) {

@@ -164,9 +164,11 @@ int mp_agent_run(const mp_agent_opts *o, mp_record *rec, mp_err *e) {
 
   mp__journal_start(&a);
   a.journal_started = 1;
-  /* A file size limit must fail the journal's write, not kill the recorder
+  /* A file size limit must fail the journal's write, and a hook that closes
+   * before its Ack is written must fail that write, not kill the recorder
    * (the job gets default dispositions back: libuv resets them in the child). */
   signal(SIGXFSZ, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
 
   char **env = build_env(&a);
   uv_stdio_container_t stdio[3] = {

@@ -1,8 +1,10 @@
 /* cli.c — helpers shared by the subcommands: one-line error reporting and
  * key loading (see cli.h). */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -19,6 +21,24 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
   fprintf(stderr, "\n(see `mlprov %s --help`)\n", cmd);
   va_end(ap);
   return 2;
+}
+
+int cli_bad_option(const char *cmd, char *const *argv) {
+  const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+  /* Only the option's name is shown: its value ("--x=VALUE", "-xVALUE")
+   * may be a secret the redactor cannot recognise. */
+  char name[64] = "";
+  if (arg && arg[0] == '-' && arg[1] == '-') snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);
+  else if (arg && arg[0] == '-') snprintf(name, sizeof name, "%.2s", arg);
+  /* something that merely starts with '-' (a PEM block, a negative value) is
+   * not an option name: show none of it */
+  size_t nl = strlen(name);
+  int plausible = nl >= 2 && nl < sizeof name - 1 && strspn(name, "-") <= 2 &&
+                  strspn(name, "-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == nl;
+  if (!plausible) return cli_usage_error(cmd, "unknown option or missing value (the argument is not shown; "
+                                              "put -- before values that start with '-')");
+  int valued = arg[1] == '-' ? strchr(arg, '=') != NULL : arg[2] != '\0';
+  return cli_usage_error(cmd, "unknown option or missing value: %s%s", name, valued ? " (value not shown)" : "");
 }
 
 int cli_keys_add(cli_keys *k, const char *path, int private_key, mp_err *e) {

@@ -21,6 +21,11 @@ int cli_fail(const char *cmd, const mp_err *e);
 /* Prints "mlprov CMD: usage error: ..." plus a hint, returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* After getopt_long returned '?' or ':': names the offending option, never
+ * its value (it may be "--token=SECRET"), and returns 2. main() turns
+ * getopt's own messages off, which would print it as typed. */
+int cli_bad_option(const char *cmd, char *const *argv);
+
 /* A growable list of keys loaded from files. */
 typedef struct cli_keys {
   mp_key **keys;

@@ -68,7 +68,7 @@ static int parse_opts(int argc, char **argv, ev_opts *o) {
       case 'v': o->provenance = optarg; break;
       case 'l': o->lines = optarg; break;
       case 'h': fputs(usage_text, stdout); return 1;
-      default: return cli_usage_error("event", "bad option");
+      default: return cli_bad_option("event", argv);
     }
   }
   return 0;

@@ -106,7 +106,7 @@ static int verify(int argc, char **argv) {
         }
         break;
       case 'h': fputs(usage_text, stdout); status = 0; goto out;
-      default: status = cli_usage_error("journal verify", "bad option"); goto out;
+      default: status = cli_bad_option("journal verify", argv); goto out;
     }
   }
   if (argc - optind != 1) {

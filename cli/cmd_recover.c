@@ -85,7 +85,7 @@ int cmd_recover(int argc, char **argv) {
         break;
       case 'q': quiet = 1; break;
       case 'h': fputs(usage_text, stdout); status = 0; goto out;
-      default: status = cli_usage_error("recover", "bad option"); goto out;
+      default: status = cli_bad_option("recover", argv); goto out;
     }
   }
   if (argc - optind != 1) {

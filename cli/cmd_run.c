@@ -280,7 +280,7 @@ int cmd_run(int argc, char **argv) {
         break;
       case 'q': quiet = 1; break;
       case 'h': fputs(usage_text, stdout); status = 0; goto out;
-      default: status = cli_usage_error("run", "bad option"); goto out;
+      default: status = cli_bad_option("run", argv); goto out;
     }
   }
   if (optind < argc && strcmp(argv[optind - 1], "--") != 0 && argv[optind][0] == '-') {

@@ -62,7 +62,7 @@ int cmd_verify(int argc, char **argv) {
         }
         break;
       case 'h': fputs(usage_text, stdout); cli_keys_free(&keys); return 0;
-      default: cli_keys_free(&keys); return cli_usage_error("verify", "bad option");
+      default: cli_keys_free(&keys); return cli_bad_option("verify", argv);
     }
   }
   if (keys.n == 0) return cli_usage_error("verify", "no trusted key: give --key PUB");

@@ -2,6 +2,7 @@
  * subcommand lives in cmd_<verb>.c, parses its own options and returns the
  * exit status: 0 ok, 1 verification refused, 2 usage or I/O error (`run`
  * returns the job's status). */
+#include <getopt.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <protobuf-c/protobuf-c.h>
@@ -51,6 +52,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *cmd = argv[1];
+  opterr = 0; /* getopt would echo a bad argument as typed: cli_bad_option redacts it */
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     usage(stdout);
     return 0;

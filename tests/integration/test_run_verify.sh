@@ -136,7 +136,8 @@ expect_exit 1 "changed file in model directory: rejected" "$MLPROV" verify --key
 mkdir -p sig
 "$MLPROV" run -q --key keys/p256.pem --output sig/o -- sh -c 'echo x > sig/o; exec sleep 30' >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+# wait until the job runs (the agent forwards signals from then on)
+for _ in $(seq 1 100); do [ -s sig/o ] && break; sleep 0.1; done
 kill -TERM $pid
 wait $pid
 rc=$?

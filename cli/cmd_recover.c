@@ -117,7 +117,7 @@ int cmd_recover(int argc, char **argv) {
   json_array_foreach(outs, i, o) if (json_is_string(o)) outputs[noutputs++] = json_string_value(o);
   const char *builder = json_string_value(json_object_get(rp.start, "builderId"));
   int with_pb = !no_pb && !json_is_false(json_object_get(rp.start, "withPb"));
-  if (!out_base) out_base = json_string_value(json_object_get(rp.start, "out"));
+  const char *run_out = json_string_value(json_object_get(rp.start, "out"));
 
   json_t *bp = mp_replay_journal_byproduct(path, rp.frames, 0, rp.chain, "recovered", NULL);
   json_t *ann = json_object_get(bp, "annotations");
@@ -137,7 +137,10 @@ int cmd_recover(int argc, char **argv) {
   };
   int rc = mp_provenance_build(rp.rec, &po, warnings, &st, &e);
   if (rc == 0) {
-    base = out_base ? strdup(out_base) : mp_provenance_default_base(st, rp.rec);
+    /* the run's --out was relative to its working directory, not to ours */
+    base = out_base ? strdup(out_base)
+           : run_out ? mp_record_abspath(rp.rec, run_out)
+                     : mp_provenance_default_base(st, rp.rec);
     if (!base) rc = mp_err_set(&e, MP_ENOMEM, "out of memory");
   }
   if (rc == 0) rc = mp_attest_sign(st, (const mp_key *const *)keys.keys, keys.n, &env, &e);

@@ -127,6 +127,10 @@ echo late >out2/late
 expect_exit 0 "recover once the output exists" "$MLPROV" recover out2/late.journal --key $K
 expect_exit 0 "recovered provenance verifies" "$MLPROV" verify --key $PUB out2/late
 expect_grep "recovered run keeps its parameters" '"p":1' <(payload_of out2/late.intoto.jsonl)
+mkdir o3
+(cd o3 && "$MLPROV" run -q --key ../$K --out prov --output m -- sh -c 'echo 7 > m') >/dev/null 2>&1
+expect_exit 0 "recover from another directory" "$MLPROV" recover -q o3/prov.journal --key $K
+check "... writes where the run would have (its --out, relative to its directory)" test -s o3/prov.intoto.jsonl.~1~
 expect_exit 2 "recover of something else: usage/parse error" "$MLPROV" recover st.json --key $K
 expect_grep "not a journal" 'not an mlprov journal' "$T/err"
 expect_exit 2 "recover needs a key" env -u MLPROV_KEY "$MLPROV" recover out2/late.journal

@@ -62,6 +62,29 @@ void cli_keys_free(cli_keys *k) {
   k->n = 0;
 }
 
+int cli_write_provenance(const char *cmd, const mp_record *rec, const mp_prov_opts *po, const char *base,
+                         const cli_keys *keys, int with_pb, json_t **st, mp_attest_paths *paths, mp_err *e) {
+  json_t *warnings = json_array();
+  mp_dsse *env = NULL;
+  char *where = NULL;
+  int rc = warnings ? mp_provenance_build(rec, po, warnings, st, e) : mp_err_set(e, MP_ENOMEM, "out of memory");
+  if (rc == 0) {
+    where = base ? strdup(base) : mp_provenance_default_base(*st, rec);
+    if (!where) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  if (rc == 0) rc = mp_attest_sign(*st, (const mp_key *const *)keys->keys, keys->n, &env, e);
+  if (rc == 0) rc = mp_attest_write(env, where, with_pb, paths, e);
+  size_t i;
+  json_t *w;
+  json_array_foreach(warnings, i, w) fprintf(stderr, "mlprov %s: warning: %s\n", cmd, json_string_value(w));
+  if (rc == 0 && paths->jsonl_backup)
+    fprintf(stderr, "mlprov %s: kept the previous provenance as %s\n", cmd, paths->jsonl_backup);
+  json_decref(warnings);
+  mp_dsse_free(env);
+  free(where);
+  return rc;
+}
+
 long long cli_parse_count(const char *s) {
   if (!s || !*s) return -1;
   char *end;

@@ -5,8 +5,10 @@
 
 #include <stddef.h>
 
+#include "attest.h"
 #include "err.h"
 #include "keys.h"
+#include "provenance.h"
 
 typedef int (*mp_cmd_fn)(int argc, char **argv);
 
@@ -34,6 +36,14 @@ typedef struct cli_keys {
 
 int cli_keys_add(cli_keys *k, const char *path, int private_key, mp_err *e);
 void cli_keys_free(cli_keys *k);
+
+/* What `run` and `recover` share: builds rec's provenance, signs it with
+ * every key and writes BASE.intoto.jsonl (+ BASE.pb with with_pb). BASE is
+ * base, else the default next to the first subject. Prints the build's
+ * warnings and a kept previous file as "mlprov CMD: ...". *st (the statement)
+ * and paths are the caller's to free, also on failure. */
+int cli_write_provenance(const char *cmd, const mp_record *rec, const mp_prov_opts *po, const char *base,
+                         const cli_keys *keys, int with_pb, json_t **st, mp_attest_paths *paths, mp_err *e);
 
 /* Parses a non-negative integer option; -1 if malformed. */
 long long cli_parse_count(const char *s);

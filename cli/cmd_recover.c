@@ -61,9 +61,8 @@ int cmd_recover(int argc, char **argv) {
   mp_journal_reader *jr = NULL;
   mp_replay rp;
   memset(&rp, 0, sizeof rp);
-  json_t *st = NULL, *warnings = json_array(), *extra = json_array();
+  json_t *st = NULL, *extra = json_array();
   const char **outputs = NULL;
-  mp_dsse *env = NULL;
   mp_attest_paths paths = {0};
   char *base = NULL;
   optind = 1;
@@ -135,25 +134,13 @@ int cmd_recover(int argc, char **argv) {
       .threads = (unsigned)threads,
       .extra_byproducts = extra,
   };
-  int rc = mp_provenance_build(rp.rec, &po, warnings, &st, &e);
-  if (rc == 0) {
-    /* the run's --out was relative to its working directory, not to ours */
-    base = out_base ? strdup(out_base)
-           : run_out ? mp_record_abspath(rp.rec, run_out)
-                     : mp_provenance_default_base(st, rp.rec);
-    if (!base) rc = mp_err_set(&e, MP_ENOMEM, "out of memory");
-  }
-  if (rc == 0) rc = mp_attest_sign(st, (const mp_key *const *)keys.keys, keys.n, &env, &e);
-  if (rc == 0) rc = mp_attest_write(env, base, with_pb, &paths, &e);
-  size_t wi;
-  json_t *w;
-  json_array_foreach(warnings, wi, w) fprintf(stderr, "mlprov recover: warning: %s\n", json_string_value(w));
-  if (rc) {
+  /* the run's --out was relative to its working directory, not to ours */
+  base = out_base ? strdup(out_base) : run_out ? mp_record_abspath(rp.rec, run_out) : NULL;
+  if (cli_write_provenance("recover", rp.rec, &po, base, &keys, with_pb, &st, &paths, &e)) {
     mp_err_prefix(&e, "provenance NOT written");
     status = cli_fail("recover", &e);
     goto out;
   }
-  if (paths.jsonl_backup) fprintf(stderr, "mlprov recover: kept the previous provenance as %s\n", paths.jsonl_backup);
   if (!quiet) {
     const char *ended = rp.end ? "with its end record" : "without an end record (the agent stopped)";
     fprintf(stderr, "mlprov recover: %llu event(s) from %llu verified frame(s) of %s, %s; provenance (marked "
@@ -166,9 +153,7 @@ out:
   free(base);
   free(outputs);
   mp_attest_paths_free(&paths);
-  mp_dsse_free(env);
   json_decref(st);
-  json_decref(warnings);
   json_decref(extra);
   mp_replay_clear(&rp);
   mp_journal_reader_free(jr);

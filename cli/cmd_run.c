@@ -218,12 +218,11 @@ int cmd_run(int argc, char **argv) {
   mp_err_clear(&e);
   int status = 2;
   mp_record *rec = NULL;
-  json_t *st = NULL, *warnings = json_array(), *extra = json_array();
-  mp_dsse *env = NULL;
+  json_t *st = NULL, *extra = json_array();
   mp_attest_paths paths = {0};
   mp_journal *journal = NULL;
   char *journal_path = NULL, *journal_backup = NULL;
-  if (!outputs || !warnings || !extra) {
+  if (!outputs || !extra) {
     fprintf(stderr, "mlprov run: out of memory\n");
     goto out;
   }
@@ -378,18 +377,7 @@ int cmd_run(int argc, char **argv) {
       .threads = (unsigned)threads,
       .extra_byproducts = extra,
   };
-  int prc = mp_provenance_build(rec, &po, warnings, &st, &e);
-  char *base = NULL;
-  if (prc == 0) {
-    base = out_base ? strdup(out_base) : mp_provenance_default_base(st, rec);
-    if (!base) prc = mp_err_set(&e, MP_ENOMEM, "out of memory");
-  }
-  if (prc == 0) prc = mp_attest_sign(st, (const mp_key *const *)keys.keys, keys.n, &env, &e);
-  if (prc == 0) prc = mp_attest_write(env, base, with_pb, &paths, &e);
-  free(base);
-  size_t wi;
-  json_t *w;
-  json_array_foreach(warnings, wi, w) fprintf(stderr, "mlprov run: warning: %s\n", json_string_value(w));
+  int prc = cli_write_provenance("run", rec, &po, out_base, &keys, with_pb, &st, &paths, &e);
   if (prc) {
     fprintf(stderr, "mlprov run: provenance NOT written: %s\n", e.msg);
     if (journal)
@@ -398,7 +386,6 @@ int cmd_run(int argc, char **argv) {
     status = job_status ? job_status : 125;
     goto out;
   }
-  if (paths.jsonl_backup) fprintf(stderr, "mlprov run: kept the previous provenance as %s\n", paths.jsonl_backup);
   if (journal && discard && !jfail) unlink(journal_path);
   if (!quiet) {
     json_t *pred = json_object_get(st, "predicate");
@@ -414,9 +401,7 @@ out:
   free(journal_path);
   free(journal_backup);
   mp_attest_paths_free(&paths);
-  mp_dsse_free(env);
   json_decref(st);
-  json_decref(warnings);
   json_decref(extra);
   mp_record_free(rec);
   cli_keys_free(&keys);

@@ -64,19 +64,48 @@ static void check_redacted(const Event *ev) {
   free(b);
 }
 
+static void check_param(const char *key, const char *value) {
+  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
+  Mlprov__Event__V1__Parameter p = MLPROV__EVENT__V1__PARAMETER__INIT;
+  p.key = (char *)key;
+  p.value = (char *)value;
+  ev.seq = 1;
+  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_PARAMETER;
+  ev.parameter = &p;
+  check_redacted(&ev);
+}
+
+static void check_annotation(const char *key, const char *text) {
+  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
+  Mlprov__Event__V1__Annotation a = MLPROV__EVENT__V1__ANNOTATION__INIT;
+  a.key = (char *)key;
+  a.text = (char *)text;
+  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_ANNOTATION;
+  ev.annotation = &a;
+  check_redacted(&ev);
+}
+
+static void check_exec(char **argv, size_t n) {
+  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
+  Mlprov__Event__V1__Exec x = MLPROV__EVENT__V1__EXEC__INIT;
+  x.path = "/usr/bin/tool";
+  x.argv = argv;
+  x.n_argv = n;
+  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_EXEC;
+  ev.exec = &x;
+  check_redacted(&ev);
+}
+
 static void secrets_in_every_kind(void **state) {
   (void)state;
   char text[512];
   for (size_t i = 0; i < NSECRETS; i++) {
     snprintf(text, sizeof text, "prefix %s suffix", secrets[i]);
+    check_param("note", text);
+    check_annotation("note", text);
+    char *argv[] = {"curl", "-H", text, NULL};
+    check_exec(argv, 3);
     Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-    ev.seq = 1;
-    Mlprov__Event__V1__Parameter p = MLPROV__EVENT__V1__PARAMETER__INIT;
-    p.key = "note";
-    p.value = text;
-    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_PARAMETER;
-    ev.parameter = &p;
-    check_redacted(&ev);
     Mlprov__Event__V1__Dataset d = MLPROV__EVENT__V1__DATASET__INIT;
     char uri[256];
     snprintf(uri, sizeof uri, "https://hub.example/%s/data", secrets[i]);
@@ -85,55 +114,21 @@ static void secrets_in_every_kind(void **state) {
     ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_DATASET;
     ev.dataset = &d;
     check_redacted(&ev);
-    Mlprov__Event__V1__Annotation a = MLPROV__EVENT__V1__ANNOTATION__INIT;
-    a.key = "note";
-    a.text = text;
-    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_ANNOTATION;
-    ev.annotation = &a;
-    check_redacted(&ev);
-    Mlprov__Event__V1__Exec x = MLPROV__EVENT__V1__EXEC__INIT;
-    char *argv[] = {"curl", "-H", text, NULL};
-    x.path = "/usr/bin/curl";
-    x.argv = argv;
-    x.n_argv = 3;
-    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_EXEC;
-    ev.exec = &x;
-    check_redacted(&ev);
   }
 }
 
 static void secrets_by_name_url_and_pem(void **state) {
   (void)state;
-  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-  Mlprov__Event__V1__Parameter p = MLPROV__EVENT__V1__PARAMETER__INIT;
-  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_PARAMETER;
-  ev.parameter = &p;
-  p.key = "api_token"; /* by name */
-  p.value = "s3cret-value";
-  check_redacted(&ev);
-  p.key = "config"; /* nested JSON member named like a secret */
-  p.value = "{\"lr\":0.1,\"db\":{\"password\":\"s3cret-value\"},\"tags\":[\"a\"]}";
-  check_redacted(&ev);
-  p.key = "db_url";
-  p.value = "postgresql://trainer:" URL_PASSWORD "@db:5432/runs";
-  check_redacted(&ev);
-  p.key = "key_file_contents";
-  p.value = "-----BEGIN PRIVATE KEY-----\n" PEM_BODY "\n-----END PRIVATE KEY-----\n";
-  check_redacted(&ev);
-  Mlprov__Event__V1__Annotation a = MLPROV__EVENT__V1__ANNOTATION__INIT;
-  a.key = "SESSION_COOKIE";
-  a.text = "s3cret-value";
-  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_ANNOTATION;
-  ev.annotation = &a;
-  check_redacted(&ev);
-  Mlprov__Event__V1__Exec x = MLPROV__EVENT__V1__EXEC__INIT;
+  check_param("api_token", "s3cret-value"); /* by name */
+  /* nested JSON member named like a secret */
+  check_param("config", "{\"lr\":0.1,\"db\":{\"password\":\"s3cret-value\"},\"tags\":[\"a\"]}");
+  check_param("db_url", "postgresql://trainer:" URL_PASSWORD "@db:5432/runs");
+  check_param("key_file_contents", "-----BEGIN PRIVATE KEY-----\n" PEM_BODY "\n-----END PRIVATE KEY-----\n");
+  check_annotation("SESSION_COOKIE", "s3cret-value");
   char *argv[] = {"tool", "--password", "s3cret-value", "--token=s3cret-value", NULL};
-  x.argv = argv;
-  x.n_argv = 4;
-  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_EXEC;
-  ev.exec = &x;
-  check_redacted(&ev);
+  check_exec(argv, 4);
   /* digest map values and dependency fields are strings too */
+  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
   Mlprov__Event__V1__Dependency dep = MLPROV__EVENT__V1__DEPENDENCY__INIT;
   dep.name = "pkg";
   dep.purl = "pkg:generic/x?download_url=https://u:" URL_PASSWORD "@h/x";

@@ -86,6 +86,29 @@ static void make_journal(const char *path, size_t *offsets, size_t *nframes, uin
   free(b);
 }
 
+/* make_journal at DIR/name, read back into memory. */
+static uint8_t *fixture(const char *name, size_t *offs, size_t *n, uint8_t final[32], size_t *len) {
+  char path[128];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  make_journal(path, offs, n, final);
+  return slurp(path, len);
+}
+
+/* Reads every frame of an in-memory journal; the last mp_journal_next result
+ * (0 or an error, e filled). *frames (may be NULL) counts the good ones. */
+static int drain(const uint8_t *b, size_t len, mp_err *e, size_t *frames, uint64_t *torn) {
+  mp_journal_reader *r = NULL;
+  int rc = mp_journal_reader_mem(b, len, &r, e);
+  assert_int_equal(rc, 0);
+  mp_journal_frame f;
+  size_t got = 0;
+  while ((rc = mp_journal_next(r, &f, e)) == 1) got++;
+  if (frames) *frames = got;
+  if (torn) *torn = mp_journal_torn_bytes(r);
+  mp_journal_reader_free(r);
+  return rc;
+}
+
 static void crc32c_known_answer(void **state) {
   (void)state;
   assert_int_equal(mp_crc32c("123456789", 9), 0xE3069283u); /* RFC 3720 B.4 check value */
@@ -95,13 +118,9 @@ static void crc32c_known_answer(void **state) {
 /* The chain recomputed here from the layout in journal.h, not from journal.c. */
 static void chain_matches_documented_layout(void **state) {
   (void)state;
-  char path[128];
-  snprintf(path, sizeof path, "%s/doc.journal", dir);
-  size_t offs[16], n;
+  size_t offs[16], n, len;
   uint8_t final[32];
-  make_journal(path, offs, &n, final);
-  size_t len;
-  uint8_t *b = slurp(path, &len);
+  uint8_t *b = fixture("doc.journal", offs, &n, final, &len);
   assert_memory_equal(b, "MLPROVJ\n\0\0\0\1\0\0\0\0", 16);
   uint8_t h[32];
   mp_sha256(b, 16, h);
@@ -165,27 +184,18 @@ static void round_trip(void **state) {
  * rest is reported as a torn tail, nothing is misread. */
 static void every_truncation_is_a_torn_tail(void **state) {
   (void)state;
-  char path[128];
-  snprintf(path, sizeof path, "%s/cut.journal", dir);
-  size_t offs[16], n;
+  size_t offs[16], n, len;
   uint8_t final[32];
-  make_journal(path, offs, &n, final);
-  size_t len;
-  uint8_t *b = slurp(path, &len);
+  uint8_t *b = fixture("cut.journal", offs, &n, final, &len);
   for (size_t cut = MP_JOURNAL_FILE_HEADER; cut <= len; cut++) {
-    mp_journal_reader *r = NULL;
     mp_err e;
-    assert_int_equal(mp_journal_reader_mem(b, cut, &r, &e), 0);
-    mp_journal_frame f;
-    int rc;
-    size_t got = 0;
-    while ((rc = mp_journal_next(r, &f, &e)) == 1) got++;
-    if (rc != 0) fail_msg("cut at %zu: %s", cut, e.msg);
+    size_t got;
+    uint64_t torn;
+    if (drain(b, cut, &e, &got, &torn) != 0) fail_msg("cut at %zu: %s", cut, e.msg);
     size_t whole = 0;
     while (whole < n && offs[whole + 1] <= cut) whole++;
     assert_int_equal(got, whole);
-    assert_int_equal(mp_journal_torn_bytes(r), cut - offs[whole]);
-    mp_journal_reader_free(r);
+    assert_int_equal(torn, cut - offs[whole]);
   }
   /* a cut inside the file header is not a journal at all */
   mp_journal_reader *r = NULL;
@@ -197,26 +207,18 @@ static void every_truncation_is_a_torn_tail(void **state) {
 /* Flip each byte in turn: the reader fails and names the frame that holds it. */
 static void every_flipped_byte_names_its_frame(void **state) {
   (void)state;
-  char path[128];
-  snprintf(path, sizeof path, "%s/flip.journal", dir);
-  size_t offs[16], n;
+  size_t offs[16], n, len;
   uint8_t final[32];
-  make_journal(path, offs, &n, final);
-  size_t len;
-  uint8_t *b = slurp(path, &len);
+  uint8_t *b = fixture("flip.journal", offs, &n, final, &len);
   for (size_t pos = 0; pos < len; pos++) {
     b[pos] ^= 0x20;
     mp_journal_reader *r = NULL;
     mp_err e;
     mp_err_clear(&e);
-    int rc = mp_journal_reader_mem(b, len, &r, &e);
     if (pos < MP_JOURNAL_FILE_HEADER) {
-      if (rc == 0) fail_msg("flip at %zu in the file header was accepted", pos);
+      if (mp_journal_reader_mem(b, len, &r, &e) == 0) fail_msg("flip at %zu in the file header was accepted", pos);
     } else {
-      assert_int_equal(rc, 0);
-      mp_journal_frame f;
-      while ((rc = mp_journal_next(r, &f, &e)) == 1) {
-      }
+      int rc = drain(b, len, &e, NULL, NULL);
       if (rc != MP_EVERIFY) fail_msg("flip at %zu: rc %d (%s)", pos, rc, e.msg);
       size_t k = 0;
       while (offs[k + 1] <= pos) k++;
@@ -224,7 +226,6 @@ static void every_flipped_byte_names_its_frame(void **state) {
       snprintf(want, sizeof want, "frame %zu (offset %zu)", k + 1, offs[k]);
       if (!strstr(e.msg, want)) fail_msg("flip at %zu: '%s' does not name %s", pos, e.msg, want);
     }
-    mp_journal_reader_free(r);
     b[pos] ^= 0x20;
   }
   free(b);
@@ -232,75 +233,47 @@ static void every_flipped_byte_names_its_frame(void **state) {
 
 static void zero_tail_is_torn(void **state) {
   (void)state;
-  char path[128];
-  snprintf(path, sizeof path, "%s/zero.journal", dir);
-  size_t offs[16], n;
+  size_t offs[16], n, len;
   uint8_t final[32];
-  make_journal(path, offs, &n, final);
-  size_t len;
-  uint8_t *b = slurp(path, &len);
+  uint8_t *b = fixture("zero.journal", offs, &n, final, &len);
   uint8_t *z = calloc(1, len + 5000);
   memcpy(z, b, len);
-  mp_journal_reader *r = NULL;
   mp_err e;
-  assert_int_equal(mp_journal_reader_mem(z, len + 5000, &r, &e), 0);
-  mp_journal_frame f;
-  size_t got = 0;
-  int rc;
-  while ((rc = mp_journal_next(r, &f, &e)) == 1) got++;
-  assert_int_equal(rc, 0);
+  size_t got;
+  uint64_t torn;
+  assert_int_equal(drain(z, len + 5000, &e, &got, &torn), 0);
   assert_int_equal(got, n);
-  assert_int_equal(mp_journal_torn_bytes(r), 5000);
-  mp_journal_reader_free(r);
+  assert_int_equal(torn, 5000);
   /* zeros then something else is damage, not a tail */
   z[len + 4000] = 1;
-  assert_int_equal(mp_journal_reader_mem(z, len + 5000, &r, &e), 0);
-  while ((rc = mp_journal_next(r, &f, &e)) == 1) {
-  }
-  assert_int_equal(rc, MP_EVERIFY);
+  assert_int_equal(drain(z, len + 5000, &e, NULL, NULL), MP_EVERIFY);
   assert_non_null(strstr(e.msg, "frame 11 "));
-  mp_journal_reader_free(r);
   free(z);
   free(b);
 }
 
 static void removed_or_moved_frames_break_the_chain(void **state) {
   (void)state;
-  char path[128];
-  snprintf(path, sizeof path, "%s/cut2.journal", dir);
-  size_t offs[16], n;
+  size_t offs[16], n, len;
   uint8_t final[32];
-  make_journal(path, offs, &n, final);
-  size_t len;
-  uint8_t *b = slurp(path, &len);
+  uint8_t *b = fixture("cut2.journal", offs, &n, final, &len);
   /* drop frame 5 */
   uint8_t *c = malloc(len);
   size_t k = offs[4];
   memcpy(c, b, k);
   memcpy(c + k, b + offs[5], len - offs[5]);
   size_t clen = len - (offs[5] - offs[4]);
-  mp_journal_reader *r = NULL;
   mp_err e;
-  assert_int_equal(mp_journal_reader_mem(c, clen, &r, &e), 0);
-  mp_journal_frame f;
-  int rc;
-  while ((rc = mp_journal_next(r, &f, &e)) == 1) {
-  }
-  assert_int_equal(rc, MP_EVERIFY);
+  assert_int_equal(drain(c, clen, &e, NULL, NULL), MP_EVERIFY);
   assert_non_null(strstr(e.msg, "frame 5 "));
   assert_non_null(strstr(e.msg, "chain hash mismatch"));
-  mp_journal_reader_free(r);
   /* a journal cut right after its start frame and given a copy of the end
    * frame: the chain breaks at the pasted frame */
   size_t endlen = offs[10] - offs[9];
   memcpy(c, b, offs[1]);
   memcpy(c + offs[1], b + offs[9], endlen);
-  assert_int_equal(mp_journal_reader_mem(c, offs[1] + endlen, &r, &e), 0);
-  while ((rc = mp_journal_next(r, &f, &e)) == 1) {
-  }
-  assert_int_equal(rc, MP_EVERIFY);
+  assert_int_equal(drain(c, offs[1] + endlen, &e, NULL, NULL), MP_EVERIFY);
   assert_non_null(strstr(e.msg, "frame 2 "));
-  mp_journal_reader_free(r);
   free(c);
   free(b);
 }

@@ -5,10 +5,16 @@
 # misbehaving hooks, then the journal replay of it all (`mlprov recover`):
 # no invalid access, no definite or indirect leak. Skipped when valgrind is
 # missing or the binary is built with AddressSanitizer (SAN=1 runs the same
-# paths under ASan/LeakSanitizer instead).
+# paths under ASan/LeakSanitizer instead), and when valgrind cannot read the
+# binary's debug information (clang's DWARF 5).
 . "$(dirname "$0")/lib.sh"
 if ! command -v valgrind >/dev/null || grep -qa __asan_init "$MLPROV"; then
   echo "ok 1 # skip: valgrind missing or an ASan build"
+  echo "1..1"
+  exit 0
+fi
+if valgrind --quiet "$MLPROV" --version 2>&1 >/dev/null | grep -q 'unhandled dwarf2'; then
+  echo "ok 1 # skip: this valgrind cannot read the binary's DWARF 5 (clang 14); the gcc build runs this test"
   echo "1..1"
   exit 0
 fi

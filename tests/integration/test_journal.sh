@@ -112,8 +112,10 @@ check "previous journal kept as a numbered backup" test -s out2/m.journal.~1~
 expect_exit 0 "--discard-journal" "$MLPROV" run -q --discard-journal --key $K --output out2/d -- sh -c 'echo 4 > out2/d'
 check "discarded journal removed" test ! -e out2/d.journal
 expect_grep "provenance says the journal was not kept" '"keptAfterRun":false' <(payload_of out2/d.intoto.jsonl)
-expect_exit 0 "--journal none" "$MLPROV" run -q --journal none --key $K --output out2/n -- sh -c 'echo 5 > out2/n'
-expect_grep "provenance says there is no journal" '"status":"disabled"' <(payload_of out2/n.intoto.jsonl)
+expect_exit 0 "--journal none: events still acknowledged (in memory)" "$MLPROV" run -q --journal none --key $K --output out2/n -- sh -c '"$0" event param nj 1 && echo 5 > out2/n' "$MLPROV"
+payload_of out2/n.intoto.jsonl >n.json
+expect_grep "provenance says there is no journal" '"status":"disabled"' n.json
+expect_grep "... and has the event" '"nj":1' n.json
 expect_exit 0 "output directory created by the job: journal in the state dir" "$MLPROV" run --key $K --output made/m -- sh -c 'mkdir made && echo 6 > made/m'
 expect_grep "state-dir journal reported" "journal $MLPROV_STATE_DIR/journals/[0-9a-f-]{36}\\.journal" "$T/err"
 expect_exit 2 "journal cannot be created: refused before the job runs" "$MLPROV" run --key $K --journal /nonexistent/j --output out2/x -- sh -c 'touch ran'

@@ -35,9 +35,12 @@ static const char usage_text[] =
     "  the --OPTION VALUE pairs listed with each kind above, and\n"
     "  -h, --help                                this text\n"
     "\n"
-    "exit status: 0 delivered (or not under mlprov), 2 usage error, unreadable\n"
+    "exit status: 0 delivered and acknowledged by the agent (in its journal when\n"
+    "             the run has one), or not under mlprov; 2 usage error, unreadable\n"
     "             --lines file, or not delivered\n"
     "example: mlprov event dataset mnist --path data/mnist.csv --records 60000\n";
+
+#define SYNC_TIMEOUT_MS 10000
 
 typedef struct ev_opts {
   const char *path, *uri, *digest, *merkle, *format, *purl, *role, *name, *provenance, *lines;
@@ -71,7 +74,7 @@ static int parse_opts(int argc, char **argv, ev_opts *o) {
       case 'v': o->provenance = optarg; break;
       case 'l': o->lines = optarg; break;
       case 'h': fputs(usage_text, stdout); return 1;
-      default: return cli_usage_error("event", "bad option");
+      default: return cli_bad_option("event", argv);
     }
   }
   return 0;
@@ -115,7 +118,7 @@ int cmd_event(int argc, char **argv) {
   if (pr) return pr == 1 ? 0 : pr;
   int npos = argc - 1 - optind;
   char **pos = argv + 1 + optind;
-  mlprov_hook *h = mlprov_hook_open_as(NULL, MLPROV_HOOK_CLI);
+  mlprov_hook *h = mlprov_hook_open_acked(NULL, MLPROV_HOOK_CLI);
   if (!h) {
     fprintf(stderr, "mlprov event: out of memory\n");
     return 2;
@@ -181,6 +184,9 @@ int cmd_event(int argc, char **argv) {
     mlprov_hook_close(h);
     return cli_usage_error("event", "unknown event kind '%s'", kind);
   }
+  /* exit 0 means the agent acknowledged the events (journaled when the run
+   * has a journal); a refused connection is closed unacknowledged */
+  if (rc == 0 && mlprov_hook_sync(h, SYNC_TIMEOUT_MS) < 0) rc = -1;
   int active = mlprov_hook_active(h) || !getenv("MLPROV_SOCKET");
   mlprov_hook_close(h);
   if (rc == -2) return cli_usage_error("event", "wrong arguments for '%s'", kind);

@@ -163,7 +163,8 @@ int cmd_verify(int argc, char **argv) {
   if (c < -1) {
     free(pa.provs), free(pa.search), free(pa.keyfiles);
     if (c == -2) return 0;
-    return cli_usage_error("verify", c == -4 ? "--min-signatures wants a positive number" : "bad option");
+    if (c == -3) return cli_bad_option("verify", argv);
+    return cli_usage_error("verify", "--min-signatures wants a positive number");
   }
   pa.json = json;
   if (pa.policy) {

@@ -14,6 +14,7 @@
 #include "attest.h"
 #include "cli.h"
 #include "collect.h"
+#include "inject.h"
 #include "provenance.h"
 #include "statement.h"
 
@@ -33,6 +34,12 @@ static const char usage_text[] =
     "                         default $MLPROV_KEY. Encrypted keys: $MLPROV_KEY_PASSPHRASE\n"
     "  -o, --output PATH      a file or directory the job produces (repeatable)\n"
     "      --out BASE         write BASE.intoto.jsonl and BASE.pb\n"
+    "      --preload          inject the LD_PRELOAD hook (libmlprov-preload.so) into\n"
+    "                         the job: files read and written and programs run by\n"
+    "                         every dynamically linked process (docs/preload.md)\n"
+    "      --job-id ID        this run is one node of distributed job ID (default:\n"
+    "                         $MLPROV_JOB_ID, $SLURM_JOB_ID or $TORCHELASTIC_RUN_ID);\n"
+    "                         records the job and this node's ranks for `mlprov merge`\n"
     "      --builder-id URI   runDetails.builder.id (default $MLPROV_BUILDER_ID or\n"
     "                         " MP_DEFAULT_BUILDER_ID ")\n"
     "      --no-pb            do not write the protobuf file\n"
@@ -44,7 +51,8 @@ static const char usage_text[] =
     "\n"
     "exit status: the job's; 125 the job succeeded but the provenance could not be\n"
     "written; 126 COMMAND not executable; 127 COMMAND not found; 2 usage error\n"
-    "example: mlprov run --key ci.pem --output model.bin -- python train.py\n";
+    "example: mlprov run --key ci.pem --output model.bin -- python train.py\n"
+    "         mlprov run --preload --key ci.pem --output model.bin -- ./train.sh\n";
 
 static void log_stderr(void *ctx, const char *msg) {
   (void)ctx;
@@ -81,19 +89,22 @@ static int check_out_dir(const char *base, mp_err *e) {
 }
 
 int cmd_run(int argc, char **argv) {
-  enum { OPT_OUT = 256, OPT_BUILDER, OPT_NOPB, OPT_MAXFRAME, OPT_DRAIN, OPT_THREADS };
+  enum { OPT_OUT = 256, OPT_BUILDER, OPT_NOPB, OPT_MAXFRAME, OPT_DRAIN, OPT_THREADS, OPT_PRELOAD, OPT_JOB };
   static const struct option opts[] = {
       {"key", required_argument, NULL, 'k'},        {"output", required_argument, NULL, 'o'},
       {"out", required_argument, NULL, OPT_OUT},    {"builder-id", required_argument, NULL, OPT_BUILDER},
       {"no-pb", no_argument, NULL, OPT_NOPB},       {"max-frame", required_argument, NULL, OPT_MAXFRAME},
       {"drain-ms", required_argument, NULL, OPT_DRAIN}, {"threads", required_argument, NULL, OPT_THREADS},
+      {"preload", no_argument, NULL, OPT_PRELOAD},  {"job-id", required_argument, NULL, OPT_JOB},
       {"quiet", no_argument, NULL, 'q'},            {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   cli_keys keys = {0};
   const char **outputs = calloc((size_t)argc + 1, sizeof *outputs);
   size_t noutputs = 0;
   const char *out_base = NULL, *builder_id = getenv("MLPROV_BUILDER_ID");
-  int with_pb = 1, quiet = 0, c;
+  const char *job_id = NULL;
+  int with_pb = 1, quiet = 0, preload = 0, c;
+  char *extra_env[3] = {NULL, NULL, NULL};
   long long max_frame = 0, drain_ms = 0, threads = 0;
   mp_err e;
   mp_err_clear(&e);
@@ -137,6 +148,14 @@ int cmd_run(int argc, char **argv) {
           goto out;
         }
         break;
+      case OPT_PRELOAD: preload = 1; break;
+      case OPT_JOB:
+        if (!*optarg) {
+          status = cli_usage_error("run", "--job-id wants a non-empty id");
+          goto out;
+        }
+        job_id = optarg;
+        break;
       case 'q': quiet = 1; break;
       case 'h': fputs(usage_text, stdout); status = 0; goto out;
       default: status = cli_usage_error("run", "bad option"); goto out;
@@ -173,9 +192,34 @@ int cmd_run(int argc, char **argv) {
   rec->invocation_id = new_invocation_id();
   rec->host = mp_collect_host();
   rec->source = mp_collect_git(rec->cwd);
+  mp_rank_from_env(&rec->launcher);
+  if (!job_id && rec->launcher.job_id[0]) job_id = rec->launcher.job_id;
+  size_t nenv = 0;
+  if (job_id) {
+    /* the job's hooks then report this id with their ranks */
+    size_t n = strlen(job_id) + sizeof "MLPROV_JOB_ID=";
+    rec->job_id = strdup(job_id);
+    extra_env[nenv] = malloc(n);
+    if (!rec->job_id || !extra_env[nenv]) {
+      fprintf(stderr, "mlprov run: out of memory\n");
+      goto out;
+    }
+    snprintf(extra_env[nenv++], n, "MLPROV_JOB_ID=%s", job_id);
+  }
+  if (preload) {
+    if (mp_inject_locate(&rec->preload, &e)) {
+      status = cli_fail("run", &e);
+      goto out;
+    }
+    if (!(extra_env[nenv++] = mp_inject_env(getenv("LD_PRELOAD"), rec->preload))) {
+      fprintf(stderr, "mlprov run: out of memory\n");
+      goto out;
+    }
+  }
 
   mp_agent_opts ao = {
       .argv = argv + optind,
+      .extra_env = extra_env,
       .max_frame = (size_t)max_frame,
       .drain_ms = (unsigned)drain_ms,
       .log = log_stderr,
@@ -230,5 +274,7 @@ out:
   mp_record_free(rec);
   cli_keys_free(&keys);
   free(outputs);
+  free(extra_env[0]);
+  free(extra_env[1]);
   return status;
 }

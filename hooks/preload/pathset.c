@@ -1,5 +1,5 @@
 /* pathset.c — see pathset.h. Open addressing with linear probing, grown to
- * twice the size at half load. */
+ * twice the size at half load; the slot is chosen by the second word. */
 #include "pathset.h"
 
 #include <string.h>
@@ -7,27 +7,49 @@
 
 #define INITIAL_CAP 4096
 
-/* FNV-1a 64 and a multiply-rotate hash with another seed: independent enough
- * that the pair behaves as one 128-bit fingerprint. */
+static uint64_t rotl(uint64_t x, int r) { return x << r | x >> (64 - r); }
+
+/* murmur3's 64-bit finaliser: every input bit reaches every output bit. */
+static uint64_t fmix(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdull;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ull;
+  k ^= k >> 33;
+  return k;
+}
+
+/* Two lanes over 8-byte words with different multipliers and rotations
+ * (murmur3-style), finalised and cross-mixed: one 128-bit fingerprint. The
+ * lanes do not depend on each other, so they run side by side. */
 static void fingerprint(unsigned kind, const char *key, size_t len, uint64_t out[2]) {
-  uint64_t a = 0xcbf29ce484222325ull ^ kind;
-  uint64_t b = 0x9e3779b97f4a7c15ull ^ ((uint64_t)kind << 32) ^ len;
-  const unsigned char *p = (const unsigned char *)key;
-  for (size_t i = 0; i < len; i++) {
-    a ^= p[i];
-    a *= 0x100000001b3ull;
-    b = (b ^ p[i]) * 0xff51afd7ed558ccdull;
-    b ^= b >> 29;
+  uint64_t a = 0x9e3779b97f4a7c15ull ^ kind, b = 0xc2b2ae3d27d4eb4full ^ ((uint64_t)kind << 32);
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, key + i, 8);
+    a = rotl((a ^ w) * 0x87c37b91114253d5ull, 31) * 5 + 0x52dce729;
+    b = rotl((b ^ w) * 0x4cf5ad432745937full, 33) * 5 + 0x38495ab5;
   }
-  b ^= b >> 33;
-  b *= 0xc4ceb9fe1a85ec53ull;
-  b ^= b >> 33;
+  uint64_t w = 0;
+  memcpy(&w, key + i, len - i);
+  a = rotl((a ^ w) * 0x87c37b91114253d5ull, 31);
+  b = rotl((b ^ w) * 0x4cf5ad432745937full, 33);
+  a ^= len;
+  b ^= len;
+  a += b;
+  b += a;
+  a = fmix(a);
+  b = fmix(b);
+  a += b;
+  b += a;
   out[0] = a | 1; /* never {0,0} */
   out[1] = b;
 }
 
 static void *map(size_t bytes) {
-  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* populated at once: faulting pages in one by one costs more than hashing */
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   return p == MAP_FAILED ? NULL : p;
 }
 

@@ -2,8 +2,8 @@
  * each (kind, path) goes to the agent once per process however often the
  * program opens it.
  *
- * The set keeps a 128-bit fingerprint of each key (two independent 64-bit
- * hashes), not the key: memory stays at 16 bytes an entry and lookups touch
+ * The set keeps a 128-bit fingerprint of each key (two 64-bit hash lanes),
+ * not the key: memory stays at 16 bytes an entry and lookups touch
  * one cache line. Two distinct keys collide with probability about n^2/2^129
  * (below 10^-26 for a million paths); a collision would only suppress a
  * duplicate report, and the agent de-duplicates again anyway.

@@ -28,6 +28,9 @@ typedef struct cli_keys {
 } cli_keys;
 
 int cli_keys_add(cli_keys *k, const char *path, int private_key, mp_err *e);
+/* When no --key was given, loads $MLPROV_KEY. 0, or the exit status after
+ * printing why there is no signing key for subcommand cmd. */
+int cli_keys_signing_default(cli_keys *k, const char *cmd);
 void cli_keys_free(cli_keys *k);
 
 /* Parses a non-negative integer option; -1 if malformed. */

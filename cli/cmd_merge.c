@@ -110,17 +110,8 @@ int cmd_merge(int argc, char **argv) {
     status = cli_usage_error("merge", "no node attestation: mlprov merge --job ID ... NODE_ATTESTATION...");
     goto out;
   }
-  if (keys.n == 0) {
-    const char *k = getenv("MLPROV_KEY");
-    if (!k || !*k) {
-      status = cli_usage_error("merge", "no signing key: give --key KEY or set MLPROV_KEY");
-      goto out;
-    }
-    if (cli_keys_add(&keys, k, 1, &e)) {
-      status = cli_fail("merge", &e);
-      goto out;
-    }
-  }
+  if ((status = cli_keys_signing_default(&keys, "merge")) != 0) goto out;
+  status = 2;
   mp_merge_opts mo = {
       .job_id = job,
       .inputs = (const char *const *)(argv + optind),

@@ -169,17 +169,8 @@ int cmd_run(int argc, char **argv) {
     status = cli_usage_error("run", "no command: mlprov run [OPTIONS] -- COMMAND [ARGS]...");
     goto out;
   }
-  if (keys.n == 0) {
-    const char *k = getenv("MLPROV_KEY");
-    if (!k || !*k) {
-      status = cli_usage_error("run", "no signing key: give --key KEY or set MLPROV_KEY (create one with `mlprov keygen`)");
-      goto out;
-    }
-    if (cli_keys_add(&keys, k, 1, &e)) {
-      status = cli_fail("run", &e);
-      goto out;
-    }
-  }
+  if ((status = cli_keys_signing_default(&keys, "run")) != 0) goto out;
+  status = 2;
   if (out_base && check_out_dir(out_base, &e)) {
     status = cli_fail("run", &e);
     goto out;

@@ -4,7 +4,6 @@
  * share. The reference for "the same" is the first node attestation given. */
 #include "merge.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +28,7 @@ typedef struct node {
   const char *keyid;                     /* the trusted key that verified it */
 } node;
 
-static void problem(json_t *problems, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(json_t *problems, const char *fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  json_array_append_new(problems, json_string(msg));
-}
+#define problem(problems, ...) json_array_append_new((problems), json_sprintf(__VA_ARGS__))
 
 static json_t *get(json_t *v, const char *a, const char *b, const char *c) {
   v = json_object_get(v, a);

@@ -64,6 +64,7 @@ typedef struct chan {
   size_t nev;                 /* events in buf */
   int64_t first_ms;           /* when the oldest event in buf was added */
   uint64_t seq, sent, dropped, dropped_reported, reconnects;
+  int stalled;                /* a send timed out: the agent stopped reading */
   mp_pathset seen;
   char cwd[PATH_MAX];
   size_t cwd_len;
@@ -117,6 +118,7 @@ static void after_fork_child(void) {
   C.fd = -1;
   C.len = C.nev = 0;
   C.seq = C.sent = C.dropped = C.dropped_reported = C.reconnects = 0;
+  C.stalled = 0;
   fork_locked = 0;
   leave();
 }
@@ -155,6 +157,7 @@ static int send_all(int fd, const uint8_t *p, size_t n) {
   while (n) {
     ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
     if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) C.stalled = 1;
     if (w <= 0) return -1;
     p += w;
     n -= (size_t)w;
@@ -209,6 +212,11 @@ static void flush_locked(int final) {
     }
   }
   if (!C.len) return;
+  if (C.stalled) { /* waited SEND_TIMEOUT_SEC once already: never again */
+    C.dropped += C.nev;
+    C.len = C.nev = 0;
+    return;
+  }
   pid_t me = getpid();
   int fd, transient = me != C.self_pid;
   if (transient) {

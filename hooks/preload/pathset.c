@@ -75,15 +75,20 @@ static int grow(mp_pathset *s) {
 int mp_pathset_add(mp_pathset *s, unsigned kind, const char *key, size_t len) {
   uint64_t fp[2];
   fingerprint(kind, key, len, fp);
-  if (s->cap) {
-    size_t i = (size_t)(fp[1] & (s->cap - 1));
-    while (s->slots[2 * i] != 0) {
-      if (s->slots[2 * i] == fp[0] && s->slots[2 * i + 1] == fp[1]) return 0;
-      i = (i + 1) & (s->cap - 1);
-    }
+  if ((s->n + 1) * 2 > s->cap && grow(s) != 0) {
+    if (!s->cap) return -1;
+    /* cannot grow: still answer from what is there (the table stays under
+     * full, there is always an empty slot to stop at) */
+    if (s->n + 1 >= s->cap) return -1;
   }
-  if ((s->n + 1) * 2 > s->cap && grow(s) != 0) return -1;
-  insert(s->slots, s->cap, fp);
+  size_t i = (size_t)(fp[1] & (s->cap - 1));
+  while (s->slots[2 * i] != 0) {
+    if (s->slots[2 * i] == fp[0] && s->slots[2 * i + 1] == fp[1]) return 0;
+    i = (i + 1) & (s->cap - 1);
+  }
+  /* one probe: the empty slot that ended the search is where it goes */
+  s->slots[2 * i] = fp[0];
+  s->slots[2 * i + 1] = fp[1];
   s->n++;
   return 1;
 }

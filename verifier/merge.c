@@ -22,7 +22,7 @@ typedef struct node {
   const char *path;
   json_t *st;                            /* verified statement, NULL if refused */
   json_t *job;                           /* borrowed: internalParameters.job */
-  char label[300];                       /* "NODE (FILE)" for messages */
+  char label[300];                       /* "node NAME (FILE)" for messages */
   char file_hex[2 * MP_SHA256_LEN + 1];  /* SHA-256 of the file as given */
   char payload_hex[2 * MP_SHA256_LEN + 1];
   const char *keyid;                     /* the trusted key that verified it */
@@ -51,7 +51,7 @@ static int load_node(const mp_merge_opts *o, node *n, json_t *problems, mp_err *
   if (rc) return mp_err_prefix(e, "reading node attestation");
   mp_sha256(data, len, d);
   mp_hex_encode(d, sizeof d, n->file_hex);
-  snprintf(n->label, sizeof n->label, "%s", base_name(n->path));
+  snprintf(n->label, sizeof n->label, "%.290s", n->path);
   mp_attest_file *f = NULL;
   mp_err pe;
   mp_err_clear(&pe);
@@ -91,7 +91,7 @@ static int load_node(const mp_merge_opts *o, node *n, json_t *problems, mp_err *
     return 0;
   }
   const char *nn = json_string_value(json_object_get(n->job, "node"));
-  snprintf(n->label, sizeof n->label, "node %s (%s)", nn && *nn ? nn : "?", base_name(n->path));
+  snprintf(n->label, sizeof n->label, "node %s (%.200s)", nn && *nn ? nn : "?", n->path);
   return 0;
 }
 

@@ -98,12 +98,12 @@ mkdir patched && sed 's/^# a rank: .*/# a rank (patched on node 3)/' train.sh >p
 CODE=patched
 expect_exit 0 "node 3 reruns with different code" node n3b 3
 CODE=
-refused "different code digest on one node" "code file train.sh differs between nodes: node node0 \(out.log.intoto.jsonl\) has sha256:[0-9a-f]{64}, node node3 \(out.log.intoto.jsonl\) has sha256:" \
+refused "different code digest on one node" "code file train.sh differs between nodes: node node0 \(n0/out.log.intoto.jsonl\) has sha256:[0-9a-f]{64}, node node3 \(n3b/out.log.intoto.jsonl\) has sha256:" \
   n0/out.log.intoto.jsonl n1/out.log.intoto.jsonl n2/out.log.intoto.jsonl n3b/out.log.intoto.jsonl
 refused "missing ranks" "2 rank\(s\) missing of world size 8 in job sim-4242: 6, 7" \
   n0/out.log.intoto.jsonl n1/out.log.intoto.jsonl n2/out.log.intoto.jsonl
 expect_exit 0 "node 2 runs a second time" node n2b 2
-refused "duplicated ranks" "rank 4 is duplicated: it appears in 2 node attestations" $N n2b/out.log.intoto.jsonl
+refused "duplicated ranks" "rank 4 is duplicated: it appears in 2 node attestations \(node node2 \(n2/out.log.intoto.jsonl\), node node2 \(n2b/out.log.intoto.jsonl\)\)" $N n2b/out.log.intoto.jsonl
 expect_grep "duplicated ranks: rank 5 too" "rank 5 is duplicated" refusal.txt
 DATASET_V1=$DATASET
 DATASET=sha256:$(printf 'manifest v2' | sha256sum | cut -d' ' -f1)

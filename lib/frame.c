@@ -1,7 +1,6 @@
 /* frame.c — see frame.h. The buffer is compacted lazily: consumed bytes are
  * dropped when more than half the buffer is dead, so a stream of small frames
- * costs amortised O(1) per byte. Offsets kept across calls (checked) are
- * relative to start, so compaction does not move them. */
+ * costs amortised O(1) per byte. */
 #include "frame.h"
 
 #include <stdlib.h>
@@ -45,28 +44,11 @@ int mp_frame_reader_feed(mp_frame_reader *r, const uint8_t *data, size_t n) {
   return 0;
 }
 
-static uint32_t header_len(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-int mp_frame_reader_check(mp_frame_reader *r) {
-  size_t avail = r->len - r->start;
-  while (r->checked + MP_FRAME_HEADER <= avail) {
-    uint32_t n = header_len(r->buf + r->start + r->checked);
-    if (n > r->max_frame) {
-      r->bad_len = n;
-      return MP_ELIMIT;
-    }
-    r->checked += MP_FRAME_HEADER + (size_t)n;
-  }
-  return 0;
-}
-
 int mp_frame_reader_next(mp_frame_reader *r, const uint8_t **frame, size_t *len) {
   size_t avail = r->len - r->start;
   if (avail < MP_FRAME_HEADER) return 0;
   const uint8_t *p = r->buf + r->start;
-  uint32_t n = header_len(p);
+  uint32_t n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
   if (n > r->max_frame) {
     r->bad_len = n;
     return MP_ELIMIT;
@@ -75,7 +57,6 @@ int mp_frame_reader_next(mp_frame_reader *r, const uint8_t **frame, size_t *len)
   *frame = p + MP_FRAME_HEADER;
   *len = n;
   r->start += MP_FRAME_HEADER + n;
-  r->checked = r->checked > MP_FRAME_HEADER + n ? r->checked - (MP_FRAME_HEADER + n) : 0;
   return 1;
 }
 

@@ -20,7 +20,6 @@ typedef struct mp_frame_reader {
   size_t start, len, cap;
   size_t max_frame;  /* largest accepted frame body */
   uint32_t bad_len;  /* the announced length when an oversize header was seen */
-  size_t checked;    /* bytes after start whose headers mp_frame_reader_check saw */
 } mp_frame_reader;
 
 void mp_frame_header(uint32_t len, uint8_t hdr[MP_FRAME_HEADER]);
@@ -32,10 +31,6 @@ int mp_frame_reader_feed(mp_frame_reader *r, const uint8_t *data, size_t n);
 /* 1 and a frame (valid until the next call) when one is complete, 0 when more
  * bytes are needed, MP_ELIMIT when the next frame is larger than max_frame. */
 int mp_frame_reader_next(mp_frame_reader *r, const uint8_t **frame, size_t *len);
-/* For a reader that buffers without taking frames out yet: MP_ELIMIT (and
- * bad_len) as soon as any buffered header announces more than max_frame, 0
- * otherwise. Each header is looked at once. */
-int mp_frame_reader_check(mp_frame_reader *r);
 /* Bytes buffered that do not form a whole frame (a torn tail at EOF). */
 size_t mp_frame_reader_pending(const mp_frame_reader *r);
 

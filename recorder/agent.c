@@ -60,7 +60,6 @@ static void on_child_exit(uv_process_t *p, int64_t status, int term_signal) {
   a->rec->exit_code = status;
   a->rec->term_signal = term_signal;
   a->child_exited = 1;
-  mp__conn_decode_all(a);
   uv_close((uv_handle_t *)p, on_handle_closed);
   uv_timer_start(&a->drain, on_drain_timeout, a->drain_ms, 0);
   mp__agent_maybe_finish(a);

@@ -2,10 +2,8 @@
  *
  * mp_agent_run() creates a private socket (directory 0700, socket 0600),
  * starts the job with MLPROV_SOCKET pointing at it, accepts any number of hook
- * connections from processes of the same user, reads their frames as they
- * arrive (decoding them once the job has exited, up to MP_AGENT_DEFER_MAX
- * bytes, so the agent does not compete with the job for CPU) and applies them
- * to the run record, forwards SIGINT/SIGTERM/SIGHUP/
+ * connections from processes of the same user, decodes their frames as they
+ * arrive and applies them to the run record, forwards SIGINT/SIGTERM/SIGHUP/
  * SIGQUIT to the job, and returns when the job has exited and every hook
  * connection has closed (or the drain deadline passed).
  *

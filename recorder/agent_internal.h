@@ -9,10 +9,6 @@
 #include "frame.h"
 
 #define MP_AGENT_NSIGNALS 4
-/* Bytes of hook frames kept undecoded while the job runs (all connections):
- * decoding waits until the job has exited, so it does not compete with the
- * job for CPU. Past this, frames are decoded as they arrive. */
-#define MP_AGENT_DEFER_MAX (64u << 20)
 
 typedef struct mp_conn mp_conn;
 
@@ -31,8 +27,6 @@ typedef struct mp_agent {
   unsigned drain_ms;
   uid_t uid;
   int child_exited;
-  size_t deferred;          /* undecoded bytes buffered, see MP_AGENT_DEFER_MAX */
-  int defer_off;            /* the limit was reached: decode as frames arrive */
   int drain_expired;
   int finishing;
   char sockdir[128];
@@ -56,7 +50,5 @@ void mp__agent_log(mp_agent *a, const char *fmt, ...) __attribute__((format(prin
 void mp__agent_maybe_finish(mp_agent *a);
 void mp__conn_accept(mp_agent *a);
 void mp__conn_close_all(mp_agent *a);
-/* Decodes the frames every connection buffered while the job ran. */
-void mp__conn_decode_all(mp_agent *a);
 
 #endif

@@ -82,40 +82,10 @@ static int handle_frame(mp_conn *c, const uint8_t *frame, size_t len) {
   return 0;
 }
 
-/* Decodes every whole frame buffered; 0, or -1 when the connection was closed. */
-static int decode_frames(mp_conn *c) {
-  mp_agent *a = c->agent;
-  for (;;) {
-    const uint8_t *frame;
-    size_t len;
-    int rc = mp_frame_reader_next(&c->reader, &frame, &len);
-    if (rc == 0) return 0;
-    if (rc < 0) {
-      a->rec->stats.oversize_frames++;
-      mp__agent_log(a, "hook connection (pid %d): frame of %u bytes exceeds the %zu-byte limit; connection "
-                    "closed, its %llu earlier event(s) kept", (int)c->peer_pid, c->reader.bad_len,
-                    a->max_frame, (unsigned long long)c->events);
-      conn_close(c);
-      return -1;
-    }
-    if (handle_frame(c, frame, len) != 0) {
-      conn_close(c);
-      return -1;
-    }
-  }
-}
-
-void mp__conn_decode_all(mp_agent *a) {
-  for (mp_conn *c = a->conns; c; c = c->next)
-    if (!c->closing) decode_frames(c);
-  a->deferred = 0;
-}
-
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   mp_conn *c = (mp_conn *)s;
   mp_agent *a = c->agent;
   if (nread < 0) {
-    if (!c->closing && decode_frames(c) != 0) return;
     if (mp_frame_reader_pending(&c->reader)) {
       a->rec->stats.torn_frames++;
       mp__agent_log(a, "hook connection (pid %d) ended inside a frame (%zu bytes dropped)",
@@ -130,14 +100,24 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     conn_close(c);
     return;
   }
-  if (!a->child_exited && !a->defer_off && a->deferred + (size_t)nread <= MP_AGENT_DEFER_MAX) {
-    a->deferred += (size_t)nread;
-    /* an oversize frame still closes the connection at its header */
-    if (mp_frame_reader_check(&c->reader) == 0) return;
-  } else {
-    a->defer_off = 1;
+  for (;;) {
+    const uint8_t *frame;
+    size_t len;
+    int rc = mp_frame_reader_next(&c->reader, &frame, &len);
+    if (rc == 0) break;
+    if (rc < 0) {
+      a->rec->stats.oversize_frames++;
+      mp__agent_log(a, "hook connection (pid %d): frame of %u bytes exceeds the %zu-byte limit; connection "
+                    "closed, its %llu earlier event(s) kept", (int)c->peer_pid, c->reader.bad_len,
+                    a->max_frame, (unsigned long long)c->events);
+      conn_close(c);
+      return;
+    }
+    if (handle_frame(c, frame, len) != 0) {
+      conn_close(c);
+      return;
+    }
   }
-  decode_frames(c);
 }
 
 void mp__conn_accept(mp_agent *a) {

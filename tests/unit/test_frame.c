@@ -85,49 +85,12 @@ static void many_frames_compact(void **state) {
   mp_frame_reader_free(&r);
 }
 
-/* A reader that buffers without taking frames out still refuses an
- * oversize header as it arrives, looks at each header once, and leaves the
- * frames to next(). */
-static void check_sees_headers_ahead(void **state) {
-  (void)state;
-  mp_frame_reader r;
-  mp_frame_reader_init(&r, 100);
-  uint8_t fr[4 + 8];
-  mp_frame_header(8, fr);
-  memcpy(fr + 4, "12345678", 8);
-  for (int i = 0; i < 3; i++) {
-    assert_int_equal(mp_frame_reader_feed(&r, fr, 5), 0); /* header + 1 byte */
-    assert_int_equal(mp_frame_reader_check(&r), 0);
-    assert_int_equal(mp_frame_reader_feed(&r, fr + 5, 7), 0);
-    assert_int_equal(mp_frame_reader_check(&r), 0);
-  }
-  assert_int_equal(r.checked, 36);
-  const uint8_t *f;
-  size_t len;
-  assert_int_equal(mp_frame_reader_next(&r, &f, &len), 1);
-  assert_int_equal(r.checked, 24); /* relative to what is left */
-  uint8_t big[4];
-  mp_frame_header(1000, big);
-  assert_int_equal(mp_frame_reader_feed(&r, big, 2), 0);
-  assert_int_equal(mp_frame_reader_check(&r), 0); /* half a header: not yet */
-  assert_int_equal(mp_frame_reader_feed(&r, big + 2, 2), 0);
-  assert_int_equal(mp_frame_reader_check(&r), MP_ELIMIT);
-  assert_int_equal(r.bad_len, 1000);
-  /* the good frames before it are still there */
-  assert_int_equal(mp_frame_reader_next(&r, &f, &len), 1);
-  assert_int_equal(mp_frame_reader_next(&r, &f, &len), 1);
-  assert_memory_equal(f, "12345678", 8);
-  assert_int_equal(mp_frame_reader_next(&r, &f, &len), MP_ELIMIT);
-  mp_frame_reader_free(&r);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(frames_split_anywhere),
       cmocka_unit_test(oversize_header_rejected_before_body),
       cmocka_unit_test(torn_tail_is_pending),
       cmocka_unit_test(many_frames_compact),
-      cmocka_unit_test(check_sees_headers_ahead),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

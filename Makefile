@@ -1,8 +1,9 @@
 # Makefile — builds mlprov (one binary), libmlprov (core library),
-# libmlprov-hook (C hook, shared + static) and the tests.
+# libmlprov-hook (C hook, shared + static), libmlprov-preload.so (LD_PRELOAD
+# hook) and the tests.
 #
 #   make deps        install every build/test dependency (apt-get, one line)
-#   make             build build/mlprov and build/libmlprov-hook.{so,a}
+#   make             build build/mlprov, build/libmlprov-hook.{so,a}, build/libmlprov-preload.so
 #   make test        run all tests (tests/run); SAN=1 builds with ASan+UBSan
 #   make example     run the built-in example end to end and verify it
 #   make example-pytorch  the PyTorch example (Python hook, python3-torch)
@@ -49,7 +50,7 @@ PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DMLPROV_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(SANFLAGS) \
-  -I$(B)/gen -Ilib -Ihooks/c -Irecorder -Iverifier -Ireport -Icli $(PKG_CFLAGS) -MMD -MP
+  -I$(B)/gen -Ilib -Ihooks/c -Ihooks/preload -Irecorder -Iverifier -Ireport -Icli $(PKG_CFLAGS) -MMD -MP
 GEN_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Werror $(CFLAGS) $(SANFLAGS) -I$(B)/gen $(PKG_CFLAGS) -MMD -MP
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 LIBS      := $(PKG_LIBS) -lpthread -lm
@@ -66,8 +67,15 @@ HOOK_SRC  := $(wildcard hooks/c/*.c)
 LIB_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(GEN_C:$(B)/gen/%.c=$(B)/obj/gen/%.o)
 APP_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(APP_SRC))
 # The hook library is self-contained: framing + generated event code only.
-HOOK_PIC  := $(patsubst %.c,$(B)/pic/%.o,$(HOOK_SRC) lib/frame.c) \
+HOOK_PIC  := $(patsubst %.c,$(B)/pic/%.o,$(HOOK_SRC) lib/frame.c lib/rank.c) \
              $(B)/pic/gen/event.pb-c.o $(B)/pic/gen/google/protobuf/timestamp.pb-c.o
+# The LD_PRELOAD hook links libc only (its own encoder, see hooks/preload/wire.h)
+# and is never sanitized: it is injected into programs built without the
+# sanitizer runtimes. Its pure parts are also built normally for unit tests.
+PRELOAD_SRC := $(wildcard hooks/preload/*.c) lib/rank.c
+PRELOAD_OBJ := $(patsubst %.c,$(B)/preload/%.o,$(PRELOAD_SRC))
+PRELOAD_CFLAGS := $(filter-out $(SANFLAGS),$(ALL_CFLAGS)) -fPIC -fvisibility=hidden
+PRELOAD_TESTED := $(B)/obj/hooks/preload/wire.o $(B)/obj/hooks/preload/pathset.o
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -85,7 +93,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 EXAMPLE_BIN := $(B)/examples/linear-train
 
-all: $(B)/mlprov $(B)/libmlprov-hook.so $(B)/libmlprov-hook.a $(EXAMPLE_BIN) $(B)/man/mlprov.1
+all: $(B)/mlprov $(B)/libmlprov-hook.so $(B)/libmlprov-hook.a $(B)/libmlprov-preload.so $(EXAMPLE_BIN) $(B)/man/mlprov.1
 
 .PHONY: all deps test unit example example-pytorch bench clean install uninstall fuzz fuzz-targets fuzz-smoke \
   install-bin install-hook install-man install-completion install-data install-python \
@@ -140,6 +148,11 @@ $(B)/libmlprov-hook.a: $(HOOK_PIC)
 	ar rcs $@ $^
 $(B)/libmlprov-hook.so: $(HOOK_PIC)
 	$(CC) -shared -Wl,-soname,libmlprov-hook.so.$(HOOK_SOVERSION) $(LDFLAGS_ALL) $^ -o $@ $$(pkg-config --libs libprotobuf-c)
+$(B)/preload/%.o: %.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(PRELOAD_CFLAGS) -c $< -o $@
+$(B)/libmlprov-preload.so: $(PRELOAD_OBJ)
+	$(CC) -shared -Wl,-soname,libmlprov-preload.so -Wl,-z,nodelete -Wl,--no-undefined $(LDFLAGS) $^ -o $@
 $(B)/mlprov: $(APP_OBJ) $(B)/libmlprov.a $(B)/libmlprov-hook.a
 	$(CC) $(LDFLAGS_ALL) $(APP_OBJ) $(B)/libmlprov.a $(B)/libmlprov-hook.a $(LIBS) -o $@
 
@@ -148,9 +161,9 @@ $(B)/examples/linear-train: examples/linear/train.c $(B)/libmlprov-hook.a
 	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c) -lm -o $@
 
 # --- tests ------------------------------------------------------------------
-$(B)/tests/test_%: tests/unit/test_%.c $(B)/libmlprov.a $(APP_OBJ)
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/libmlprov.a $(APP_OBJ) $(PRELOAD_TESTED)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
+	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(PRELOAD_TESTED) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) -lcmocka $(LDFLAGS_ALL) -o $@
 $(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov-hook.a
 	@mkdir -p $(dir $@)

@@ -55,6 +55,16 @@ int cli_keys_add(cli_keys *k, const char *path, int private_key, mp_err *e) {
   return 0;
 }
 
+int cli_keys_signing_default(cli_keys *k, const char *cmd) {
+  if (k->n) return 0;
+  const char *path = getenv("MLPROV_KEY");
+  if (!path || !*path)
+    return cli_usage_error(cmd, "no signing key: give --key KEY or set MLPROV_KEY (create one with `mlprov keygen`)");
+  mp_err e;
+  mp_err_clear(&e);
+  return cli_keys_add(k, path, 1, &e) ? cli_fail(cmd, &e) : 0;
+}
+
 void cli_keys_free(cli_keys *k) {
   for (size_t i = 0; i < k->n; i++) mp_key_free(k->keys[i]);
   free(k->keys);

@@ -35,6 +35,9 @@ typedef struct cli_keys {
 } cli_keys;
 
 int cli_keys_add(cli_keys *k, const char *path, int private_key, mp_err *e);
+/* When no --key was given, loads $MLPROV_KEY. 0, or the exit status after
+ * printing why there is no signing key for subcommand cmd. */
+int cli_keys_signing_default(cli_keys *k, const char *cmd);
 void cli_keys_free(cli_keys *k);
 
 /* What `run` and `recover` share: builds rec's provenance, signs it with
@@ -56,5 +59,6 @@ int cmd_report(int argc, char **argv);
 int cmd_lineage(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

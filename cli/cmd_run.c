@@ -27,6 +27,7 @@
 #include "fileio.h"
 #include "frame.h"
 #include "journal.h"
+#include "inject.h"
 #include "provenance.h"
 #include "pyhook.h"
 #include "redact.h"
@@ -49,6 +50,12 @@ static const char usage_text[] =
     "                         default $MLPROV_KEY. Encrypted keys: $MLPROV_KEY_PASSPHRASE\n"
     "  -o, --output PATH      a file or directory the job produces (repeatable)\n"
     "      --out BASE         write BASE.intoto.jsonl and BASE.pb\n"
+    "      --preload          inject the LD_PRELOAD hook (libmlprov-preload.so) into\n"
+    "                         the job: files read and written and programs run by\n"
+    "                         every dynamically linked process (docs/preload.md)\n"
+    "      --job-id ID        this run is one node of distributed job ID (default:\n"
+    "                         $MLPROV_JOB_ID, $SLURM_JOB_ID or $TORCHELASTIC_RUN_ID);\n"
+    "                         records the job and this node's ranks for `mlprov merge`\n"
     "      --builder-id URI   runDetails.builder.id (default $MLPROV_BUILDER_ID or\n"
     "                         " MP_DEFAULT_BUILDER_ID ")\n"
     "      --no-pb            do not write the protobuf file\n"
@@ -73,7 +80,8 @@ static const char usage_text[] =
     "exit status: the job's; 125 the job succeeded but the provenance could not be\n"
     "written (the journal is kept: `mlprov recover` signs it later); 126 COMMAND not\n"
     "executable; 127 COMMAND not found; 2 usage error or the journal cannot be created\n"
-    "example: mlprov run --key ci.pem --output model.bin -- python train.py\n";
+    "example: mlprov run --key ci.pem --output model.bin -- python train.py\n"
+    "example: mlprov run --preload --key ci.pem --output model.bin -- ./train.sh\n";
 
 static void log_stderr(void *ctx, const char *msg) {
   (void)ctx;
@@ -202,7 +210,7 @@ static json_t *close_journal(mp_journal *j, const mp_record *rec, int started, i
 
 int cmd_run(int argc, char **argv) {
   enum { OPT_OUT = 256, OPT_BUILDER, OPT_NOPB, OPT_MAXFRAME, OPT_DRAIN, OPT_THREADS, OPT_NOPY, OPT_JOURNAL,
-         OPT_DISCARD, OPT_SYNC, OPT_MAXCONN, OPT_MAXMEM };
+         OPT_DISCARD, OPT_SYNC, OPT_MAXCONN, OPT_MAXMEM, OPT_PRELOAD, OPT_JOB };
   static const struct option opts[] = {
       {"key", required_argument, NULL, 'k'},        {"output", required_argument, NULL, 'o'},
       {"out", required_argument, NULL, OPT_OUT},    {"builder-id", required_argument, NULL, OPT_BUILDER},
@@ -212,14 +220,16 @@ int cmd_run(int argc, char **argv) {
       {"journal", required_argument, NULL, OPT_JOURNAL}, {"discard-journal", no_argument, NULL, OPT_DISCARD},
       {"journal-sync-ms", required_argument, NULL, OPT_SYNC},
       {"max-connections", required_argument, NULL, OPT_MAXCONN}, {"max-memory", required_argument, NULL, OPT_MAXMEM},
+      {"preload", no_argument, NULL, OPT_PRELOAD},  {"job-id", required_argument, NULL, OPT_JOB},
       {"quiet", no_argument, NULL, 'q'},            {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   cli_keys keys = {0};
   const char **outputs = calloc((size_t)argc + 1, sizeof *outputs);
   size_t noutputs = 0;
   const char *out_base = NULL, *builder_id = getenv("MLPROV_BUILDER_ID"), *journal_opt = NULL;
-  int with_pb = 1, quiet = 0, python_hook = 1, discard = 0, c;
-  char *pydir = NULL, *pythonpath = NULL, maxframe_var[48];
+  const char *job_id = NULL;
+  int with_pb = 1, quiet = 0, python_hook = 1, discard = 0, preload = 0, c;
+  char *pydir = NULL, *pythonpath = NULL, *job_env = NULL, *preload_env = NULL, maxframe_var[48];
   long long max_frame = 0, drain_ms = 0, threads = 0, sync_ms = -1, max_conns = 0, max_mem = 0;
   mp_err e;
   mp_err_clear(&e);
@@ -285,6 +295,14 @@ int cmd_run(int argc, char **argv) {
           goto out;
         }
         break;
+      case OPT_PRELOAD: preload = 1; break;
+      case OPT_JOB:
+        if (!*optarg) {
+          status = cli_usage_error("run", "--job-id wants a non-empty id");
+          goto out;
+        }
+        job_id = optarg;
+        break;
       case 'q': quiet = 1; break;
       case 'h': fputs(usage_text, stdout); status = 0; goto out;
       default: status = cli_bad_option("run", argv); goto out;
@@ -300,17 +318,8 @@ int cmd_run(int argc, char **argv) {
     status = cli_usage_error("run", "no command: mlprov run [OPTIONS] -- COMMAND [ARGS]...");
     goto out;
   }
-  if (keys.n == 0) {
-    const char *k = getenv("MLPROV_KEY");
-    if (!k || !*k) {
-      status = cli_usage_error("run", "no signing key: give --key KEY or set MLPROV_KEY (create one with `mlprov keygen`)");
-      goto out;
-    }
-    if (cli_keys_add(&keys, k, 1, &e)) {
-      status = cli_fail("run", &e);
-      goto out;
-    }
-  }
+  if ((status = cli_keys_signing_default(&keys, "run")) != 0) goto out;
+  status = 2;
   if (out_base && check_out_dir(out_base, &e)) {
     status = cli_fail("run", &e);
     goto out;
@@ -338,7 +347,6 @@ int cmd_run(int argc, char **argv) {
   /* Hooks drop an event larger than this rather than lose the connection. */
   snprintf(maxframe_var, sizeof maxframe_var, "MLPROV_MAX_FRAME=%lld",
            max_frame ? max_frame : (long long)MP_FRAME_MAX_DEFAULT);
-  char *extra_env[3] = {maxframe_var, pythonpath, NULL};
 
   if (mp_record_new(argv + optind, &rec, &e)) {
     status = cli_fail("run", &e);
@@ -349,6 +357,30 @@ int cmd_run(int argc, char **argv) {
   rec->source = mp_collect_git(rec->cwd);
   rec->environment = mp_collect_environment(environ);
   clock_gettime(CLOCK_REALTIME, &rec->started);
+
+  mp_rank_from_env(&rec->launcher);
+  if (!job_id && rec->launcher.job_id[0]) job_id = rec->launcher.job_id;
+  if (job_id) {
+    /* the job's hooks then report this id with their ranks */
+    size_t n = strlen(job_id) + sizeof "MLPROV_JOB_ID=";
+    rec->job_id = strdup(job_id);
+    job_env = malloc(n);
+    if (!rec->job_id || !job_env) {
+      fprintf(stderr, "mlprov run: out of memory\n");
+      goto out;
+    }
+    snprintf(job_env, n, "MLPROV_JOB_ID=%s", job_id);
+  }
+  if (preload) {
+    if (mp_inject_locate(&rec->preload, &e)) {
+      status = cli_fail("run", &e);
+      goto out;
+    }
+    if (!(preload_env = mp_inject_env(getenv("LD_PRELOAD"), rec->preload))) {
+      fprintf(stderr, "mlprov run: out of memory\n");
+      goto out;
+    }
+  }
 
   if (!journal_opt || strcmp(journal_opt, "none") != 0) {
     journal_path = journal_opt ? strdup(journal_opt)
@@ -369,6 +401,11 @@ int cmd_run(int argc, char **argv) {
     if (!quiet) fprintf(stderr, "mlprov run: journal %s\n", journal_path);
   }
 
+  char *extra_env[5] = {maxframe_var, NULL, NULL, NULL, NULL};
+  size_t nenv = 1;
+  if (pythonpath) extra_env[nenv++] = pythonpath;
+  if (job_env) extra_env[nenv++] = job_env;
+  if (preload_env) extra_env[nenv++] = preload_env;
   mp_agent_opts ao = {
       .argv = argv + optind,
       .extra_env = extra_env,
@@ -443,5 +480,7 @@ out:
   free(outputs);
   free(pydir);
   free(pythonpath);
+  free(job_env);
+  free(preload_env);
   return status;
 }

@@ -23,6 +23,7 @@ static const mp_cmd commands[] = {
     {"lineage", cmd_lineage, "print a model's lineage: datasets and base models, each link verified"},
     {"recover", cmd_recover, "sign the provenance of a run from its journal (after a crash)"},
     {"journal", cmd_journal, "journal verify: check a run journal's hash chain (and its provenance)"},
+    {"merge", cmd_merge, "merge the node attestations of a distributed job into one provenance"},
 };
 
 static void usage(FILE *out) {

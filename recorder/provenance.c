@@ -15,6 +15,7 @@
 #include "encoding.h"
 #include "fileio.h"
 #include "hashpool.h"
+#include "job.h"
 #include "merkle.h"
 #include "modeldir.h"
 #include "redact.h"
@@ -29,6 +30,8 @@ typedef struct target {
   uint64_t size;
   size_t nfiles;          /* for directories */
   int changed;
+  int dir_ok;             /* a directory is wanted (model digest), not skipped */
+  int gone;               /* did not exist at the end of the run */
 } target;
 
 typedef struct plan {
@@ -46,9 +49,14 @@ static void warn(json_t *warnings, const char *fmt, ...) {
   json_array_append_new(warnings, json_string(msg));
 }
 
-static long plan_add(plan *p, const char *abs) {
+/* dir_ok: subjects, datasets and base models may be directories (digested as
+ * models); a directory among the files a job opened is a listing, skipped. */
+static long plan_add(plan *p, const char *abs, int dir_ok) {
   json_t *idx = json_object_get(p->index, abs);
-  if (idx) return (long)json_integer_value(idx);
+  if (idx) {
+    if (dir_ok) p->t[json_integer_value(idx)].dir_ok = 1;
+    return (long)json_integer_value(idx);
+  }
   if (p->n == p->cap) {
     size_t ncap = p->cap ? p->cap * 2 : 64;
     target *nt = realloc(p->t, ncap * sizeof *nt);
@@ -58,6 +66,7 @@ static long plan_add(plan *p, const char *abs) {
   }
   memset(&p->t[p->n], 0, sizeof p->t[p->n]);
   if (!(p->t[p->n].abs = strdup(abs))) return -1;
+  p->t[p->n].dir_ok = dir_ok;
   json_object_set_new(p->index, abs, json_integer((json_int_t)p->n));
   return (long)p->n++;
 }
@@ -82,10 +91,13 @@ static int plan_run(plan *p, unsigned threads, json_t *errors, mp_err *e) {
     target *t = &p->t[i];
     struct stat st;
     if (stat(t->abs, &st) != 0) {
+      t->gone = errno == ENOENT;
       json_object_set_new(errors, t->abs, json_sprintf("%s: %s", t->abs, strerror(errno)));
       continue;
     }
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st.st_mode) && !t->dir_ok) {
+      t->is_dir = 1;
+    } else if (S_ISDIR(st.st_mode)) {
       t->is_dir = 1;
       mp_model *m = NULL;
       mp_model_opts mo = {.threads = threads};
@@ -395,6 +407,9 @@ static void add_files(const mp_record *rec, plan *p, json_t *table, const char *
       /* a directory that was opened (listing): not an input by itself */
       json_decref(rd);
       rd = NULL;
+    } else if (t && t->gone && json_object_get(rec->files_written, abs)) {
+      /* the job's own temporary file, removed or renamed before the end */
+      mp_rd_annotate(rd, "removed", json_true());
     } else {
       json_t *why = n ? json_object_get(errors, n) : NULL;
       mp_rd_annotate(rd, "missing", json_true());
@@ -442,7 +457,7 @@ int mp_provenance_build(const mp_record *rec, const mp_prov_opts *o, json_t *war
     subs[nsubs].abs = abs;
     subs[nsubs].role = role ? json_string_value(role) : "output";
     json_object_set_new(seen, abs, json_true());
-    plan_add(&p, abs);
+    plan_add(&p, abs, 1);
     nsubs++;
   }
   const char *apath;
@@ -458,7 +473,7 @@ int mp_provenance_build(const mp_record *rec, const mp_prov_opts *o, json_t *war
     json_t *nm = json_object_get(art, "name");
     subs[nsubs].name = nm ? json_string_value(nm) : NULL;
     json_object_set_new(seen, abs, json_true());
-    plan_add(&p, abs);
+    plan_add(&p, abs, 1);
     nsubs++;
   }
   json_decref(seen);
@@ -473,19 +488,20 @@ int mp_provenance_build(const mp_record *rec, const mp_prov_opts *o, json_t *war
   json_t *v;
   json_object_foreach(rec->datasets, k, v) {
     json_t *path = json_object_get(v, "path");
-    if (path) plan_add(&p, json_string_value(path));
+    if (path) plan_add(&p, json_string_value(path), 1);
   }
   size_t i;
   json_array_foreach(rec->base_models, i, v) {
     json_t *path = json_object_get(v, "path");
-    if (path) plan_add(&p, json_string_value(path));
+    if (path) plan_add(&p, json_string_value(path), 1);
   }
+  if (rec->preload) plan_add(&p, rec->preload, 0);
   json_t *tables[2] = {rec->files_read, rec->files_written};
   for (int ti = 0; ti < 2; ti++)
     json_object_foreach(tables[ti], k, v) {
       if (is_pseudo_fs(k)) continue;
       char *n = mp_path_normalize(k);
-      if (n) plan_add(&p, n);
+      if (n) plan_add(&p, n, 0);
       free(n);
     }
   if ((rc = plan_run(&p, o->threads, errors, e))) goto out;
@@ -514,8 +530,18 @@ int mp_provenance_build(const mp_record *rec, const mp_prov_opts *o, json_t *war
   }
   json_t *external = json_pack("{s:o, s:s, s:o, s:o}", "command", cmd, "workingDirectory", rec->cwd,
                                "parameters", mp_redact_json(rec->parameters, NULL), "outputs", outputs);
-  json_t *internal = json_pack("{s:O?, s:o, s:{s:s}}", "host", rec->host, "environment",
-                               rec->environment ? json_deep_copy(rec->environment) : mp_collect_environment(o->envp), "recorder", "version", MLPROV_VERSION);
+  json_t *recorder = json_pack("{s:s}", "version", MLPROV_VERSION);
+  if (rec->preload) {
+    target *lt = plan_get(&p, rec->preload);
+    json_t *pl = json_pack("{s:s}", "library", rec->preload);
+    if (lt && lt->ok) json_object_set_new(pl, "digest", digest_obj(lt));
+    json_object_set_new(recorder, "preload", pl);
+  }
+  json_t *internal = json_pack("{s:O?, s:o, s:o}", "host", rec->host, "environment",
+                               rec->environment ? json_deep_copy(rec->environment) : mp_collect_environment(o->envp),
+                               "recorder", recorder);
+  json_t *job = mp_job_node(rec, warnings);
+  if (job) json_object_set_new(internal, "job", job);
 
   json_t *byproducts = json_array();
   double duration = (double)(rec->finished.tv_sec - rec->started.tv_sec) +
@@ -532,6 +558,13 @@ int mp_provenance_build(const mp_record *rec, const mp_prov_opts *o, json_t *war
   for (const mp_record_stat_def *d = mp_record_stat_defs; d->name; d++)
     json_object_set_new(hooks, d->name, json_integer((json_int_t)*(const uint64_t *)((const char *)s + d->offset)));
   json_object_set(hooks, "hooks", rec->hooks);
+  if (rec->preload) {
+    size_t hi, nproc = 0;
+    json_t *hk;
+    json_array_foreach(rec->hooks, hi, hk) nproc += strcmp(json_string_value(json_object_get(hk, "kind")), "preload") == 0;
+    json_object_set_new(hooks, "preload",
+                        json_pack("{s:b, s:s, s:I}", "injected", 1, "library", rec->preload, "connections", (json_int_t)nproc));
+  }
   json_array_append_new(byproducts, byproduct("mlprov/hooks", hooks));
   if (json_object_size(rec->files_written)) {
     json_t *fw = json_array();

@@ -125,6 +125,8 @@ void mp_record_free(mp_record *r) {
   free(r->argv);
   free(r->cwd);
   free(r->invocation_id);
+  free(r->preload);
+  free(r->job_id);
   json_decref(r->host);
   json_decref(r->source);
   json_decref(r->environment);

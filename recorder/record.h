@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "event.pb-c.h"
+#include "rank.h"
 
 typedef struct mp_leafset {
   uint8_t *leaves;      /* n * 32 bytes, in arrival order */
@@ -59,6 +60,9 @@ typedef struct mp_record {
   json_t *host;              /* internalParameters pieces collected up front */
   json_t *source;            /* git state or NULL */
   json_t *environment;       /* redacted environment collected up front, or NULL */
+  char *preload;             /* the LD_PRELOAD hook injected (abs path), or NULL */
+  char *job_id;              /* distributed job this run is one node of, or NULL */
+  mp_rank_env launcher;      /* the launcher variables mlprov run itself saw */
   json_t *files_read;        /* abs path -> {size?, digest?} */
   json_t *files_written;     /* abs path -> {} */
   json_t *datasets;          /* name -> {...} */

@@ -25,7 +25,7 @@ json_t *mp_replay_start_json(const mp_record *rec, const mp_start_opts *o) {
   for (char **p = red; p && *p; p++) json_array_append_new(argv, json_string(*p));
   mp_strv_free(red);
   for (size_t i = 0; i < o->noutputs; i++) json_array_append_new(outputs, json_string(o->outputs[i]));
-  return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:O?, s:O?, s:O?, s:o, s:s?, s:s, s:b, s:I, s:I, s:I, s:I}",
+  json_t *start = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:O?, s:O?, s:O?, s:o, s:s?, s:s, s:b, s:I, s:I, s:I, s:I}",
                    "format", MP_JOURNAL_FORMAT, "mlprovVersion", MLPROV_VERSION, "invocationId",
                    rec->invocation_id ? rec->invocation_id : "", "argv", argv, "cwd", rec->cwd, "startedOn",
                    ts_json(&rec->started), "host", rec->host, "source", rec->source, "environment",
@@ -33,6 +33,16 @@ json_t *mp_replay_start_json(const mp_record *rec, const mp_start_opts *o) {
                    o->builder_id ? o->builder_id : MP_DEFAULT_BUILDER_ID, "withPb", o->with_pb, "agentPid",
                    (json_int_t)getpid(), "maxFrame", (json_int_t)o->max_frame, "maxConnections",
                    (json_int_t)o->max_conns, "maxMemory", (json_int_t)o->max_memory);
+  /* what recover needs to describe the node the same way: the preload hook
+   * injected, the distributed job and the launcher's ranks */
+  if (start && rec->preload) json_object_set_new(start, "preload", json_string(rec->preload));
+  if (start && rec->job_id) json_object_set_new(start, "jobId", json_string(rec->job_id));
+  if (start && rec->launcher.have_rank)
+    json_object_set_new(start, "launcher",
+                        json_pack("{s:i, s:i, s:i, s:s, s:s}", "rank", rec->launcher.rank, "localRank",
+                                  rec->launcher.local_rank, "worldSize", rec->launcher.world_size, "node",
+                                  rec->launcher.node, "jobId", rec->launcher.job_id));
+  return start;
 }
 
 json_t *mp_replay_end_json(const mp_record *rec, int started) {
@@ -129,6 +139,21 @@ static int apply_start(mp_replay *rp, const mp_journal_frame *f, mp_err *e) {
   if ((v = json_object_get(st, "host")) && json_is_object(v)) r->host = json_incref(v);
   if ((v = json_object_get(st, "source")) && json_is_object(v)) r->source = json_incref(v);
   if ((v = json_object_get(st, "environment")) && json_is_object(v)) r->environment = json_incref(v);
+  const char *pl = json_string_value(json_object_get(st, "preload"));
+  const char *job = json_string_value(json_object_get(st, "jobId"));
+  if (pl) r->preload = strdup(pl);
+  if (job) r->job_id = strdup(job);
+  json_t *la = json_object_get(st, "launcher");
+  if (json_is_object(la)) {
+    r->launcher.have_rank = 1;
+    r->launcher.rank = (int)json_integer_value(json_object_get(la, "rank"));
+    r->launcher.local_rank = (int)json_integer_value(json_object_get(la, "localRank"));
+    r->launcher.world_size = (int)json_integer_value(json_object_get(la, "worldSize"));
+    snprintf(r->launcher.node, sizeof r->launcher.node, "%s",
+             json_string_value(json_object_get(la, "node")) ? json_string_value(json_object_get(la, "node")) : "");
+    snprintf(r->launcher.job_id, sizeof r->launcher.job_id, "%s",
+             json_string_value(json_object_get(la, "jobId")) ? json_string_value(json_object_get(la, "jobId")) : "");
+  }
   rp->start = st;
   return 0;
 }

@@ -26,6 +26,7 @@
 
 #include "event.pb-c.h"
 #include "frame.h"
+#include "rank.h"
 
 #define HOOK_VERSION "0.1.0"
 #define SEND_TIMEOUT_SEC 5
@@ -44,16 +45,6 @@ struct mlprov_hook {
   int journaled;      /* ... and whether it said "in the journal" */
   mp_frame_reader acks;
 };
-
-static int env_int(const char *name, int *out) {
-  const char *v = getenv(name);
-  if (!v || !*v) return 0;
-  char *end;
-  long n = strtol(v, &end, 10);
-  if (*end) return 0;
-  *out = (int)n;
-  return 1;
-}
 
 static int send_frame(mlprov_hook *h, const ProtobufCMessage *msg) {
   size_t n = protobuf_c_message_get_packed_size(msg);
@@ -109,21 +100,13 @@ static mlprov_hook *open_hook(const char *socket_path, int hook_kind, int want_a
   hello.hook_kind = (Mlprov__Event__V1__HookKind)hook_kind;
   hello.hook_version = HOOK_VERSION;
   hello.want_acks = want_acks;
-  char host[256] = "";
-  int have_rank = env_int("RANK", &rank.rank) || env_int("SLURM_PROCID", &rank.rank) ||
-                  env_int("OMPI_COMM_WORLD_RANK", &rank.rank) || env_int("PMI_RANK", &rank.rank);
-  if (have_rank) {
-    if (!env_int("LOCAL_RANK", &rank.local_rank) && !env_int("SLURM_LOCALID", &rank.local_rank))
-      env_int("OMPI_COMM_WORLD_LOCAL_RANK", &rank.local_rank);
-    if (!env_int("WORLD_SIZE", &rank.world_size) && !env_int("SLURM_NTASKS", &rank.world_size))
-      env_int("OMPI_COMM_WORLD_SIZE", &rank.world_size);
-    const char *node = getenv("SLURMD_NODENAME");
-    if (!node && gethostname(host, sizeof host - 1) == 0) node = host;
-    rank.node = (char *)(node ? node : "");
-    const char *job = getenv("MLPROV_JOB_ID");
-    if (!job) job = getenv("SLURM_JOB_ID");
-    if (!job) job = getenv("TORCHELASTIC_RUN_ID");
-    rank.job_id = (char *)(job ? job : "");
+  mp_rank_env re;
+  if (mp_rank_from_env(&re)) {
+    rank.rank = re.rank;
+    rank.local_rank = re.local_rank;
+    rank.world_size = re.world_size;
+    rank.node = re.node;
+    rank.job_id = re.job_id;
     hello.rank = &rank;
   }
   if (send_frame(h, &hello.base) != 0) goto fail;

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# bench_preload.sh — what the LD_PRELOAD hook costs a job: a program that
+# opens 100,000 files on 4 threads (tests/tools/preload_probe threads), timed
+# by itself, run plainly and under `mlprov run --preload` in the same script,
+# rounds interleaved. Printed: median wall seconds of each and their ratio
+# (goal: preload/plain < 1.05), and the same for the program's own CPU time
+# (the in-process cost of the hook alone; the agent's decoding runs beside
+# it, in another process). The agent's hashing after the job is not part of
+# the job's time and is not counted.
+set -eu
+B=${MLPROV_BUILD:-build}
+case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
+N=${BENCH_FILES:-100000}
+THREADS=${BENCH_THREADS:-4}
+ROUNDS=${BENCH_ROUNDS:-5}
+PROBE="$B/tests/tools/preload_probe"
+W=$(mktemp -d "${TMPDIR:-/tmp}/mlprov-bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+mkdir "$W/files"
+"$PROBE" make "$W/files" "$N"
+"$B/mlprov" keygen "$W/k.pem" >/dev/null
+
+plain() { "$PROBE" threads "$W/files" "$N" "$THREADS" 2>&1 >/dev/null | awk '/^elapsed/ {print $2, $4}'; }
+preload() {
+  "$B/mlprov" run -q --no-pb --preload --key "$W/k.pem" --output "$W/o" --out "$W/prov.$1" -- \
+    sh -c "'$PROBE' threads '$W/files' $N $THREADS >/dev/null 2>'$W/t'; touch '$W/o'"
+  awk '/^elapsed/ {print $2, $4}' "$W/t"
+}
+# median of column $1 of stdin
+median() { awk -v c="$1" '{print $c}' | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+plain >/dev/null # warm the page cache
+: >"$W/plain.txt"
+: >"$W/preload.txt"
+for r in $(seq "$ROUNDS"); do
+  plain >>"$W/plain.txt"
+  preload "$r" >>"$W/preload.txt"
+done
+P=$(median 1 <"$W/plain.txt")
+L=$(median 1 <"$W/preload.txt")
+PC=$(median 2 <"$W/plain.txt")
+LC=$(median 2 <"$W/preload.txt")
+echo "files=$N threads=$THREADS rounds=$ROUNDS (job time as measured by the program; load average $(cut -d' ' -f1 /proc/loadavg))"
+echo "plain    median wall ${P}s cpu ${PC}s  runs (wall cpu): $(tr '\n' ' ' <"$W/plain.txt")"
+echo "preload  median wall ${L}s cpu ${LC}s  runs (wall cpu): $(tr '\n' ' ' <"$W/preload.txt")"
+awk -v p="$P" -v l="$L" 'BEGIN {printf "ratio preload/plain, wall: %.3f (goal < 1.05)\n", l / p}'
+awk -v p="$PC" -v l="$LC" 'BEGIN {printf "ratio preload/plain, job CPU: %.3f\n", l / p}'

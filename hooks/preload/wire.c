@@ -1,0 +1,222 @@
+/* wire.c — see wire.h. Each message is written by one function taking a
+ * writer that either stores bytes or, with no buffer, only counts them: the
+ * counting pass gives the length prefix of every nested message. */
+#include "wire.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define WT_VARINT 0
+#define WT_LEN 2
+
+typedef struct wr {
+  uint8_t *p;   /* NULL: count only */
+  size_t n, cap;
+  int full;
+} wr;
+
+static void put(wr *w, const void *src, size_t len) {
+  if (w->p) {
+    if (w->n + len > w->cap) {
+      w->full = 1;
+      return;
+    }
+    memcpy(w->p + w->n, src, len);
+  }
+  w->n += len;
+}
+
+static void varint(wr *w, uint64_t v) {
+  uint8_t b[10];
+  size_t k = 0;
+  do {
+    b[k] = (uint8_t)(v & 0x7f);
+    v >>= 7;
+    if (v) b[k] |= 0x80;
+    k++;
+  } while (v);
+  put(w, b, k);
+}
+
+static void tag(wr *w, unsigned field, unsigned type) { varint(w, (uint64_t)field << 3 | type); }
+
+static void u64_field(wr *w, unsigned field, uint64_t v) {
+  if (!v) return;
+  tag(w, field, WT_VARINT);
+  varint(w, v);
+}
+
+/* int32 and int64 negatives are sign-extended to 64 bits (10 bytes). */
+static void i64_field(wr *w, unsigned field, int64_t v) { u64_field(w, field, (uint64_t)v); }
+
+static void bytes_field(wr *w, unsigned field, const char *s, size_t len, int keep_empty) {
+  if (!len && !keep_empty) return;
+  tag(w, field, WT_LEN);
+  varint(w, len);
+  put(w, s, len);
+}
+
+static void str_field(wr *w, unsigned field, const char *s) {
+  if (s) bytes_field(w, field, s, strlen(s), 0);
+}
+
+typedef void (*body_fn)(wr *w, const void *arg);
+
+/* A nested message: tag, length (from a counting pass), body. */
+static void msg_field(wr *w, unsigned field, body_fn body, const void *arg) {
+  wr c = {0};
+  body(&c, arg);
+  tag(w, field, WT_LEN);
+  varint(w, c.n);
+  body(w, arg);
+}
+
+/* Writes the 4-byte header in front of a body written by fn. */
+static size_t frame(uint8_t *out, size_t cap, body_fn fn, const void *arg) {
+  if (cap < 4) return 0;
+  wr w = {.p = out + 4, .cap = cap - 4};
+  fn(&w, arg);
+  if (w.full || w.n > UINT32_MAX) return 0;
+  out[0] = (uint8_t)(w.n >> 24);
+  out[1] = (uint8_t)(w.n >> 16);
+  out[2] = (uint8_t)(w.n >> 8);
+  out[3] = (uint8_t)w.n;
+  return w.n + 4;
+}
+
+/* --- Hello ----------------------------------------------------------------- */
+
+typedef struct hello_args {
+  int64_t pid;
+  int kind;
+  const char *version;
+  const mp_wire_rank *rank;
+} hello_args;
+
+static void rank_body(wr *w, const void *arg) {
+  const mp_wire_rank *r = arg;
+  i64_field(w, 1, r->rank);
+  i64_field(w, 2, r->local_rank);
+  i64_field(w, 3, r->world_size);
+  str_field(w, 4, r->node);
+  str_field(w, 5, r->job_id);
+}
+
+static void hello_body(wr *w, const void *arg) {
+  const hello_args *h = arg;
+  u64_field(w, 1, 1); /* protocol_version */
+  i64_field(w, 2, h->pid);
+  i64_field(w, 3, h->kind);
+  str_field(w, 4, h->version);
+  if (h->rank) msg_field(w, 5, rank_body, h->rank);
+}
+
+size_t mp_wire_hello(uint8_t *out, size_t cap, int64_t pid, int hook_kind, const char *version,
+                     const mp_wire_rank *rank) {
+  hello_args h = {pid, hook_kind, version, rank};
+  return frame(out, cap, hello_body, &h);
+}
+
+/* --- Events ---------------------------------------------------------------- */
+
+typedef struct event_args {
+  uint64_t seq;
+  const struct timespec *t;
+  unsigned kind_field;
+  body_fn kind_body;
+  const void *kind_arg;
+} event_args;
+
+static void time_body(wr *w, const void *arg) {
+  const struct timespec *t = arg;
+  i64_field(w, 1, (int64_t)t->tv_sec);
+  i64_field(w, 2, (int64_t)t->tv_nsec);
+}
+
+static void event_body(wr *w, const void *arg) {
+  const event_args *ev = arg;
+  u64_field(w, 1, ev->seq);
+  if (ev->t) msg_field(w, 2, time_body, ev->t);
+  msg_field(w, ev->kind_field, ev->kind_body, ev->kind_arg);
+}
+
+typedef struct path_args {
+  const char *path;
+  size_t len;
+} path_args;
+
+static void path_body(wr *w, const void *arg) {
+  const path_args *p = arg;
+  bytes_field(w, 1, p->path, p->len, 0);
+}
+
+size_t mp_wire_path_event(uint8_t *out, size_t cap, int kind, uint64_t seq, const struct timespec *t,
+                          const char *path, size_t pathlen) {
+  path_args pa = {path, pathlen};
+  event_args ev = {seq, t, (unsigned)kind, path_body, &pa};
+  return frame(out, cap, event_body, &ev);
+}
+
+typedef struct exec_args {
+  const char *path;
+  const char *const *argv;
+  size_t nargs;          /* arguments kept */
+  const char *marker;    /* extra last argument, or NULL */
+} exec_args;
+
+static void exec_body(wr *w, const void *arg) {
+  const exec_args *x = arg;
+  str_field(w, 1, x->path);
+  for (size_t i = 0; i < x->nargs; i++) bytes_field(w, 2, x->argv[i], strlen(x->argv[i]), 1);
+  if (x->marker) bytes_field(w, 2, x->marker, strlen(x->marker), 1);
+}
+
+size_t mp_wire_exec_event(uint8_t *out, size_t cap, uint64_t seq, const struct timespec *t,
+                          const char *path, const char *const *argv) {
+  size_t n = 0;
+  while (argv && argv[n]) n++;
+  exec_args x = {path, argv, n, NULL};
+  event_args ev = {seq, t, 20, exec_body, &x};
+  size_t len = frame(out, cap, event_body, &ev);
+  if (len) return len;
+  /* Too long: keep as many leading arguments as fit beside the marker. The
+   * marker's own length varies with the count, so budget its longest form. */
+  char marker[64];
+  snprintf(marker, sizeof marker, "[mlprov: %zu more argument(s) not recorded]", n);
+  x.marker = marker;
+  x.nargs = 0;
+  wr c = {0};
+  event_body(&c, &ev);
+  size_t base = c.n + 4 + 16; /* frame header, slack for longer length prefixes */
+  if (base > cap) return 0;
+  size_t kept = 0, used = base;
+  while (kept < n) {
+    size_t al = strlen(argv[kept]);
+    size_t cost = 1 + 10 + al;
+    if (used + cost > cap) break;
+    used += cost;
+    kept++;
+  }
+  snprintf(marker, sizeof marker, "[mlprov: %zu more argument(s) not recorded]", n - kept);
+  x.nargs = kept;
+  return frame(out, cap, event_body, &ev);
+}
+
+typedef struct stats_args {
+  uint64_t sent, dropped;
+  const char *note;
+} stats_args;
+
+static void stats_body(wr *w, const void *arg) {
+  const stats_args *s = arg;
+  u64_field(w, 1, s->sent);
+  u64_field(w, 2, s->dropped);
+  str_field(w, 3, s->note);
+}
+
+size_t mp_wire_stats_event(uint8_t *out, size_t cap, uint64_t seq, const struct timespec *t,
+                           uint64_t sent, uint64_t dropped, const char *note) {
+  stats_args s = {sent, dropped, note};
+  event_args ev = {seq, t, 18, stats_body, &s};
+  return frame(out, cap, event_body, &ev);
+}

@@ -1,0 +1,45 @@
+/* wire.h — a hand encoder for the few frames the LD_PRELOAD hook sends:
+ * Hello, and Events carrying FileRead, FileWritten, Exec or HookStats
+ * (schema/event.proto, framing of lib/frame.h).
+ *
+ * Why not protobuf-c: the preload library is loaded into every dynamically
+ * linked program of the job. Linking libprotobuf-c.so would put a second copy
+ * of that library (maybe another version) into programs that have their own,
+ * and its symbols would interpose theirs; protobuf-c also allocates. These
+ * encoders write into a caller buffer, never allocate, and are checked
+ * byte for byte against protobuf-c's packer (tests/unit/test_preload_wire.c).
+ *
+ * proto3 encoding as protobuf-c does it: fields in field-number order, scalar
+ * fields equal to their default (0, "") are left out, int32 negatives are
+ * sign-extended to 10-byte varints. Every function returns the frame length
+ * (4-byte big-endian header included), or 0 when the frame does not fit in
+ * cap bytes (out is then unspecified).
+ */
+#ifndef MP_WIRE_H
+#define MP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum { MP_WIRE_FILE_READ = 10, MP_WIRE_FILE_WRITTEN = 19 }; /* Event.kind field numbers */
+
+typedef struct mp_wire_rank {
+  int rank, local_rank, world_size;
+  const char *node, *job_id;
+} mp_wire_rank;
+
+size_t mp_wire_hello(uint8_t *out, size_t cap, int64_t pid, int hook_kind, const char *version,
+                     const mp_wire_rank *rank);
+/* kind: MP_WIRE_FILE_READ or MP_WIRE_FILE_WRITTEN. */
+size_t mp_wire_path_event(uint8_t *out, size_t cap, int kind, uint64_t seq, const struct timespec *t,
+                          const char *path, size_t pathlen);
+/* Arguments that do not fit are replaced by one last argument
+ * "[mlprov: N more argument(s) not recorded]"; 0 only when not even the path
+ * and that marker fit. */
+size_t mp_wire_exec_event(uint8_t *out, size_t cap, uint64_t seq, const struct timespec *t,
+                          const char *path, const char *const *argv);
+size_t mp_wire_stats_event(uint8_t *out, size_t cap, uint64_t seq, const struct timespec *t,
+                           uint64_t sent, uint64_t dropped, const char *note);
+
+#endif

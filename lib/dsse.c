@@ -273,8 +273,21 @@ int mp_dsse_to_pb(const mp_dsse *d, uint8_t **out, size_t *outlen, mp_err *e) {
 int mp_dsse_from_pb(const uint8_t *buf, size_t len, mp_dsse **out, mp_err *e) {
   Io__Intoto__Envelope *env = io__intoto__envelope__unpack(NULL, len, buf);
   if (!env) return mp_err_set(e, MP_EPARSE, "envelope: malformed protobuf");
-  mp_dsse *d = NULL;
-  int rc = mp_dsse_new(env->payload_type, env->payload.data, env->payload.len, &d, e);
+  /* The payload buffer (megabytes for a large provenance) is taken over
+   * from the decoded message rather than copied: protobuf-c allocated it
+   * with malloc, and the message is freed without it. */
+  mp_dsse *d = calloc(1, sizeof *d);
+  int rc = 0;
+  if (!d || !(d->payload_type = strdup(env->payload_type ? env->payload_type : ""))) {
+    rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  } else if (env->payload.len) {
+    d->payload = env->payload.data;
+    d->payload_len = env->payload.len;
+    env->payload.data = NULL;
+    env->payload.len = 0;
+  } else if (!(d->payload = malloc(1))) {
+    rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
   for (size_t i = 0; rc == 0 && i < env->n_signatures; i++) {
     Io__Intoto__Signature *s = env->signatures[i];
     uint8_t *sig = malloc(s->sig.len ? s->sig.len : 1);

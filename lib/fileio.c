@@ -15,6 +15,11 @@ int mp_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen, mp
   int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return mp_err_errno(e, MP_EIO, errno, "opening %s", path);
   size_t cap = 65536, len = 0;
+  /* a regular file is read into a buffer of its size: no regrowth copies */
+  struct stat sb;
+  if (fd != STDIN_FILENO && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+      (uint64_t)sb.st_size < max)
+    cap = (size_t)sb.st_size + 1; /* one spare byte so EOF is seen without a regrowth */
   uint8_t *buf = malloc(cap + 1);
   if (!buf) {
     if (fd != STDIN_FILENO) close(fd);

@@ -104,9 +104,11 @@ void mp_verified_clear(mp_verified *v) {
   memset(v, 0, sizeof *v);
 }
 
-/* X.pb when it exists and its JSON envelope is exactly the one in X.intoto.jsonl. */
-static char *pb_twin_of(const char *file) {
+/* X.pb when it exists and its JSON envelope is exactly the one in
+ * X.intoto.jsonl: its loaded entries (so it is read once), else NULL. */
+static mp_attest_file *pb_twin_of(const char *file, char **pb_path) {
   size_t n = strlen(file), sl = strlen(MP_ATTEST_JSONL_SUFFIX);
+  *pb_path = NULL;
   if (n <= sl || strcmp(file + n - sl, MP_ATTEST_JSONL_SUFFIX) != 0) return NULL;
   char *pb = malloc(n + 4);
   if (!pb) return NULL;
@@ -116,30 +118,30 @@ static char *pb_twin_of(const char *file) {
   mp_attest_file *f = NULL;
   char *json = NULL;
   size_t jlen = 0;
-  int same = access(pb, R_OK) == 0 && mp_read_file(file, MP_ENVELOPE_MAX, &text, &len, NULL) == 0 &&
-             mp_attest_load(pb, &f, NULL) == 0 && f->n == 1 && f->entries[0].env->companion &&
+  int same = access(pb, R_OK) == 0 && mp_attest_load(pb, &f, NULL) == 0 && f->n == 1 &&
+             f->entries[0].env->companion && mp_read_file(file, MP_ENVELOPE_MAX, &text, &len, NULL) == 0 &&
              mp_dsse_to_json(f->entries[0].env, &json, &jlen, NULL) == 0 && len == jlen + 1 &&
              memcmp(text, json, jlen) == 0 && text[jlen] == '\n';
   free(text);
   free(json);
-  mp_attest_file_free(f);
   if (!same) {
+    mp_attest_file_free(f);
     free(pb);
     return NULL;
   }
-  return pb;
+  *pb_path = pb;
+  return f;
 }
 
 int mp_lineage_verify_file(const char *file, const mp_key *const *keys, size_t nkeys, size_t min_sigs,
                            const char *digest_hex, mp_verified *out, mp_err *e) {
   memset(out, 0, sizeof *out);
-  char *twin = pb_twin_of(file);
+  char *twin = NULL;
+  mp_attest_file *f = pb_twin_of(file, &twin);
   const char *use = twin ? twin : file;
-  mp_attest_file *f = NULL;
-  int rc = mp_attest_load(use, &f, e);
-  if (rc) {
-    free(twin);
-    return rc == MP_EPARSE ? MP_EVERIFY : rc;
+  if (!f) {
+    int rc = mp_attest_load(use, &f, e);
+    if (rc) return rc == MP_EPARSE ? MP_EVERIFY : rc;
   }
   char last[MP_ERR_MSG_MAX] = "";
   int subject_miss = 0;

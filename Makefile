@@ -45,7 +45,8 @@ HOOK_SRC  := $(wildcard hooks/c/*.c)
 
 LIB_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(GEN_C:$(B)/gen/%.c=$(B)/obj/gen/%.o)
 APP_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(APP_SRC))
-# The hook library is self-contained: framing + generated event code only.
+# The hook library is self-contained: framing + generated event code only; it
+# links protobuf-c and libcrypto (dataset records are hashed in the job).
 HOOK_PIC  := $(patsubst %.c,$(B)/pic/%.o,$(HOOK_SRC) lib/frame.c) \
              $(B)/pic/gen/event.pb-c.o $(B)/pic/gen/google/protobuf/timestamp.pb-c.o
 
@@ -98,22 +99,23 @@ $(B)/libmlprov-hook.a: $(HOOK_PIC)
 	@rm -f $@
 	ar rcs $@ $^
 $(B)/libmlprov-hook.so: $(HOOK_PIC)
-	$(CC) -shared -Wl,-soname,libmlprov-hook.so.0 $(LDFLAGS_ALL) $^ -o $@ $$(pkg-config --libs libprotobuf-c)
+	$(CC) -shared -Wl,-soname,libmlprov-hook.so.0 $(LDFLAGS_ALL) $^ -o $@ $$(pkg-config --libs libprotobuf-c libcrypto)
 $(B)/mlprov: $(APP_OBJ) $(B)/libmlprov.a $(B)/libmlprov-hook.a
 	$(CC) $(LDFLAGS_ALL) $(APP_OBJ) $(B)/libmlprov.a $(B)/libmlprov-hook.a $(LIBS) -o $@
 
 $(B)/examples/linear-train: examples/linear/train.c $(B)/libmlprov-hook.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c) -lm -o $@
+	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c libcrypto) -lm -o $@
 
 # --- tests ------------------------------------------------------------------
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmlprov.a $(APP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) -lcmocka $(LDFLAGS_ALL) -o $@
-$(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov-hook.a
+# Tools may use libmlprov too (e.g. tests/tools/merkle_dump.c).
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c) -lpthread -lm $(LDFLAGS_ALL) -o $@
+	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov.a $(B)/libmlprov-hook.a $(LIBS) $(LDFLAGS_ALL) -o $@
 
 $(B)/bench/%: bench/%.c $(B)/libmlprov.a $(APP_OBJ)
 	@mkdir -p $(dir $@)

@@ -14,6 +14,7 @@
 #include "attest.h"
 #include "cli.h"
 #include "collect.h"
+#include "dstrees.h"
 #include "provenance.h"
 #include "statement.h"
 
@@ -26,7 +27,10 @@ static const char usage_text[] =
     "in MLPROV_SOCKET for the hooks), then writes a signed SLSA v1 provenance:\n"
     "BASE.intoto.jsonl (DSSE envelope, JSON) and BASE.pb (protobuf). BASE is --out,\n"
     "or the first output. Subjects are the --output paths and the artifacts the\n"
-    "job reports; a directory is digested as a model (OMS files method).\n"
+    "job reports; a directory is digested as a model (OMS files method). Datasets\n"
+    "whose records the job reported get their Merkle roots signed in the\n"
+    "provenance and their trees kept as BASE.records-NAME.mptree, for\n"
+    "`mlprov dataset prove` (docs/dataset-transparency.md).\n"
     "\n"
     "options:\n"
     "  -k, --key KEY          signing key (PEM private key; repeat to co-sign);\n"
@@ -99,10 +103,10 @@ int cmd_run(int argc, char **argv) {
   mp_err_clear(&e);
   int status = 2;
   mp_record *rec = NULL;
-  json_t *st = NULL, *warnings = json_array();
+  json_t *st = NULL, *warnings = json_array(), *trees = json_array();
   mp_dsse *env = NULL;
   mp_attest_paths paths = {0};
-  if (!outputs || !warnings) {
+  if (!outputs || !warnings || !trees) {
     fprintf(stderr, "mlprov run: out of memory\n");
     goto out;
   }
@@ -201,7 +205,10 @@ int cmd_run(int argc, char **argv) {
     base = out_base ? strdup(out_base) : mp_provenance_default_base(st, rec);
     if (!base) prc = mp_err_set(&e, MP_ENOMEM, "out of memory");
   }
+  /* dataset trees go first: a provenance never names a tree file that is not there */
+  if (prc == 0) prc = mp_dstrees_annotate(rec, st, base, &e);
   if (prc == 0) prc = mp_attest_sign(st, (const mp_key *const *)keys.keys, keys.n, &env, &e);
+  if (prc == 0) prc = mp_dstrees_write(rec, st, base, trees, &e);
   if (prc == 0) prc = mp_attest_write(env, base, with_pb, &paths, &e);
   free(base);
   size_t wi;
@@ -220,6 +227,9 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr, "mlprov run: job exited with status %d; provenance: %s%s%s (%zu subject(s), %zu input(s), signed by %s key %.16s)\n",
             job_status, paths.jsonl, paths.pb ? " and " : "", paths.pb ? paths.pb : "", nsub, ndep,
             mp_key_type_name(mp_key_get_type(keys.keys[0])), mp_key_id(keys.keys[0]));
+    size_t ti;
+    json_t *tp;
+    json_array_foreach(trees, ti, tp) fprintf(stderr, "mlprov run: dataset records tree: %s\n", json_string_value(tp));
   }
   status = job_status;
 out:
@@ -227,6 +237,7 @@ out:
   mp_dsse_free(env);
   json_decref(st);
   json_decref(warnings);
+  json_decref(trees);
   mp_record_free(rec);
   cli_keys_free(&keys);
   free(outputs);

@@ -1,0 +1,211 @@
+/* dstree.c — see dstree.h. Sorting uses the fact that leaf hashes are
+ * uniformly distributed: a counting pass over their first two bytes splits
+ * them into 65536 buckets of about n/65536 hashes, which are then sorted in
+ * parallel; duplicates (the only non-uniform case) just make one bucket
+ * larger. The two roots are computed with mp_merkle_root_mt. */
+#include "dstree.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "hashpool.h"
+#include "merkle.h"
+
+#define BUCKETS 65536u
+#define SMALL_SORT (1u << 16)
+#define TREE_FILE_MAX ((size_t)1 << 40)
+
+static int cmp32(const void *a, const void *b) { return memcmp(a, b, MP_SHA256_LEN); }
+
+typedef struct bucket_job {
+  uint8_t *out;
+  const size_t *start;        /* BUCKETS + 1 offsets */
+} bucket_job;
+
+/* Task t sorts buckets [t*256, t*256+256). */
+static void bucket_task(void *ctx, size_t t, unsigned worker) {
+  (void)worker;
+  bucket_job *j = ctx;
+  for (size_t b = t * 256; b < t * 256 + 256; b++) {
+    size_t cnt = j->start[b + 1] - j->start[b];
+    if (cnt > 1) qsort(j->out + j->start[b] * MP_SHA256_LEN, cnt, MP_SHA256_LEN, cmp32);
+  }
+}
+
+int mp_dstree_sort(const uint8_t *leaves, size_t n, unsigned threads, uint8_t **sorted, size_t *m,
+                   mp_err *e) {
+  *sorted = NULL;
+  *m = 0;
+  if (n == 0) return 0;
+  uint8_t *out = malloc(n * MP_SHA256_LEN);
+  if (!out) return mp_err_set(e, MP_ENOMEM, "out of memory sorting %zu leaf hashes", n);
+  if (n < SMALL_SORT) {
+    memcpy(out, leaves, n * MP_SHA256_LEN);
+    qsort(out, n, MP_SHA256_LEN, cmp32);
+  } else {
+    size_t *start = calloc(BUCKETS + 1, sizeof *start), *fill = malloc(BUCKETS * sizeof *fill);
+    if (!start || !fill) {
+      free(start);
+      free(fill);
+      free(out);
+      return mp_err_set(e, MP_ENOMEM, "out of memory sorting %zu leaf hashes", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+      const uint8_t *h = leaves + i * MP_SHA256_LEN;
+      start[((size_t)h[0] << 8 | h[1]) + 1]++;
+    }
+    for (size_t b = 1; b <= BUCKETS; b++) start[b] += start[b - 1];
+    memcpy(fill, start, BUCKETS * sizeof *fill);
+    for (size_t i = 0; i < n; i++) {
+      const uint8_t *h = leaves + i * MP_SHA256_LEN;
+      memcpy(out + fill[(size_t)h[0] << 8 | h[1]]++ * MP_SHA256_LEN, h, MP_SHA256_LEN);
+    }
+    bucket_job j = {.out = out, .start = start};
+    mp_parallel_for(threads, BUCKETS / 256, bucket_task, &j);
+    free(start);
+    free(fill);
+  }
+  size_t k = 1;
+  for (size_t i = 1; i < n; i++)
+    if (memcmp(out + i * MP_SHA256_LEN, out + (k - 1) * MP_SHA256_LEN, MP_SHA256_LEN) != 0) {
+      if (k != i) memcpy(out + k * MP_SHA256_LEN, out + i * MP_SHA256_LEN, MP_SHA256_LEN);
+      k++;
+    }
+  *sorted = out;
+  *m = k;
+  return 0;
+}
+
+int mp_dstree_commit(const uint8_t *leaves, size_t n, unsigned threads, mp_dscommit *c,
+                     uint8_t **sorted, mp_err *e) {
+  memset(c, 0, sizeof *c);
+  c->size = n;
+  uint8_t *s = NULL;
+  size_t m = 0;
+  int rc = mp_merkle_root_mt(leaves, n, threads, c->root, e);
+  if (rc == 0) rc = mp_dstree_sort(leaves, n, threads, &s, &m, e);
+  if (rc == 0) rc = mp_merkle_root_mt(s, m, threads, c->sorted_root, e);
+  c->distinct = m;
+  if (rc == 0 && sorted) *sorted = s;
+  else free(s);
+  return rc;
+}
+
+static void put64(uint8_t *p, uint64_t v) {
+  for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+
+static uint64_t get64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+  return v;
+}
+
+int mp_dstree_write(const char *path, const char *name, mp_dsformat fmt, const uint8_t *leaves,
+                    size_t n, const mp_dscommit *c, int exclusive, mp_err *e) {
+  size_t nl = name ? strlen(name) : 0;
+  if (nl == 0 || nl > 65535)
+    return mp_err_set(e, MP_EUSAGE, "writing %s: a dataset name of 1 to 65535 bytes is needed", path);
+  if (n == 0 || c->size != n || c->distinct == 0 || c->distinct > n)
+    return mp_err_set(e, MP_EUSAGE, "writing %s: no records (an empty dataset has no tree)", path);
+  uint8_t h[MP_DSTREE_HEADER];
+  memcpy(h, MP_DSTREE_MAGIC, 4);
+  h[4] = 1;
+  h[5] = (uint8_t)fmt;
+  h[6] = (uint8_t)(nl >> 8);
+  h[7] = (uint8_t)nl;
+  put64(h + 8, c->size);
+  put64(h + 16, c->distinct);
+  memcpy(h + 24, c->root, MP_SHA256_LEN);
+  memcpy(h + 56, c->sorted_root, MP_SHA256_LEN);
+  const void *parts[3] = {h, name, leaves};
+  size_t lens[3] = {sizeof h, nl, n * MP_SHA256_LEN};
+  int rc = mp_write_file_parts(path, parts, lens, 3, 0644, exclusive, e);
+  return rc ? mp_err_prefix(e, "writing tree file") : 0;
+}
+
+int mp_dstree_parse(const char *what, uint8_t *buf, size_t len, unsigned threads, mp_dstree **out,
+                    mp_err *e) {
+  int rc = 0;
+  mp_dstree *t = calloc(1, sizeof *t);
+  if (!t) {
+    free(buf);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  t->buf = buf;
+  t->threads = threads;
+  if (len < MP_DSTREE_HEADER || memcmp(buf, MP_DSTREE_MAGIC, 4) != 0) {
+    rc = mp_err_set(e, MP_EPARSE, "%s: not an mlprov tree file (no MPTR header)", what);
+    goto fail;
+  }
+  if (buf[4] != 1) {
+    rc = mp_err_set(e, MP_EUNSUPPORTED, "%s: tree file version %u (this mlprov reads version 1)", what, buf[4]);
+    goto fail;
+  }
+  size_t nl = (size_t)buf[6] << 8 | buf[7];
+  uint64_t n = get64(buf + 8), m = get64(buf + 16);
+  if (!mp_dsformat_name(buf[5]) || nl == 0 || n == 0 || m == 0 || m > n ||
+      n > (TREE_FILE_MAX - MP_DSTREE_HEADER - nl) / MP_SHA256_LEN ||
+      len != MP_DSTREE_HEADER + nl + n * MP_SHA256_LEN || memchr(buf + MP_DSTREE_HEADER, 0, nl)) {
+    rc = mp_err_set(e, MP_EPARSE, "%s: malformed tree file (format %u, name of %zu bytes, %llu records, %llu distinct, %zu bytes)",
+                    what, buf[5], nl, (unsigned long long)n, (unsigned long long)m, len);
+    goto fail;
+  }
+  t->format = (mp_dsformat)buf[5];
+  t->commit.size = n;
+  t->commit.distinct = m;
+  memcpy(t->commit.root, buf + 24, MP_SHA256_LEN);
+  memcpy(t->commit.sorted_root, buf + 56, MP_SHA256_LEN);
+  t->leaves = buf + MP_DSTREE_HEADER + nl;
+  if (!(t->name = strndup((const char *)buf + MP_DSTREE_HEADER, nl))) {
+    rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+    goto fail;
+  }
+  uint8_t root[MP_SHA256_LEN];
+  if ((rc = mp_merkle_root_mt(t->leaves, (size_t)n, threads, root, e))) goto fail;
+  if (memcmp(root, t->commit.root, MP_SHA256_LEN) != 0) {
+    rc = mp_err_set(e, MP_EPARSE, "%s: corrupt tree file: its %llu leaf hashes do not hash to the root in its header",
+                    what, (unsigned long long)n);
+    goto fail;
+  }
+  *out = t;
+  return 0;
+fail:
+  mp_dstree_free(t);
+  return rc;
+}
+
+int mp_dstree_load(const char *path, unsigned threads, mp_dstree **out, mp_err *e) {
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  int rc = mp_read_file(path, TREE_FILE_MAX, &buf, &len, e);
+  if (rc) return mp_err_prefix(e, "reading tree file");
+  return mp_dstree_parse(path, buf, len, threads, out, e);
+}
+
+int mp_dstree_sorted(mp_dstree *t, mp_err *e) {
+  if (t->sorted) return 0;
+  uint8_t *s = NULL;
+  size_t m = 0;
+  uint8_t root[MP_SHA256_LEN];
+  int rc = mp_dstree_sort(t->leaves, (size_t)t->commit.size, t->threads, &s, &m, e);
+  if (rc == 0) rc = mp_merkle_root_mt(s, m, t->threads, root, e);
+  if (rc == 0 && (m != t->commit.distinct || memcmp(root, t->commit.sorted_root, MP_SHA256_LEN) != 0))
+    rc = mp_err_set(e, MP_EPARSE, "corrupt tree file for dataset %s: the sorted tree (%zu distinct records) "
+                    "does not match its header (%llu)", t->name, m, (unsigned long long)t->commit.distinct);
+  if (rc) {
+    free(s);
+    return rc;
+  }
+  t->sorted = s;
+  return 0;
+}
+
+void mp_dstree_free(mp_dstree *t) {
+  if (!t) return;
+  free(t->name);
+  free(t->sorted);
+  free(t->buf);
+  free(t);
+}

@@ -102,14 +102,15 @@ static uint64_t get64(const uint8_t *p) {
   return v;
 }
 
-int mp_dstree_write(const char *path, const char *name, mp_dsformat fmt, const uint8_t *leaves,
-                    size_t n, const mp_dscommit *c, int exclusive, mp_err *e) {
+/* Checks the arguments of a tree file and fills its header. */
+static int header(const char *what, const char *name, mp_dsformat fmt, size_t n, const mp_dscommit *c,
+                  uint8_t h[MP_DSTREE_HEADER], size_t *namelen, mp_err *e) {
   size_t nl = name ? strlen(name) : 0;
   if (nl == 0 || nl > 65535)
-    return mp_err_set(e, MP_EUSAGE, "writing %s: a dataset name of 1 to 65535 bytes is needed", path);
+    return mp_err_set(e, MP_EUSAGE, "%s: a dataset name of 1 to 65535 bytes is needed", what);
+  if (!mp_dsformat_name((int)fmt)) return mp_err_set(e, MP_EUSAGE, "%s: unknown record format %d", what, (int)fmt);
   if (n == 0 || c->size != n || c->distinct == 0 || c->distinct > n)
-    return mp_err_set(e, MP_EUSAGE, "writing %s: no records (an empty dataset has no tree)", path);
-  uint8_t h[MP_DSTREE_HEADER];
+    return mp_err_set(e, MP_EUSAGE, "%s: no records (an empty dataset has no tree)", what);
   memcpy(h, MP_DSTREE_MAGIC, 4);
   h[4] = 1;
   h[5] = (uint8_t)fmt;
@@ -119,10 +120,37 @@ int mp_dstree_write(const char *path, const char *name, mp_dsformat fmt, const u
   put64(h + 16, c->distinct);
   memcpy(h + 24, c->root, MP_SHA256_LEN);
   memcpy(h + 56, c->sorted_root, MP_SHA256_LEN);
+  *namelen = nl;
+  return 0;
+}
+
+int mp_dstree_write(const char *path, const char *name, mp_dsformat fmt, const uint8_t *leaves,
+                    size_t n, const mp_dscommit *c, int exclusive, mp_err *e) {
+  uint8_t h[MP_DSTREE_HEADER];
+  size_t nl;
+  int rc = header(path, name, fmt, n, c, h, &nl, e);
+  if (rc) return rc;
   const void *parts[3] = {h, name, leaves};
   size_t lens[3] = {sizeof h, nl, n * MP_SHA256_LEN};
-  int rc = mp_write_file_parts(path, parts, lens, 3, 0644, exclusive, e);
+  rc = mp_write_file_parts(path, parts, lens, 3, 0644, exclusive, e);
   return rc ? mp_err_prefix(e, "writing tree file") : 0;
+}
+
+int mp_dstree_new(const char *name, mp_dsformat fmt, const uint8_t *leaves, size_t n, unsigned threads,
+                  mp_dstree **out, mp_err *e) {
+  mp_dscommit c;
+  uint8_t h[MP_DSTREE_HEADER];
+  size_t nl;
+  int rc = mp_dstree_commit(leaves, n, threads, &c, NULL, e);
+  if (rc == 0) rc = header("tree", name, fmt, n, &c, h, &nl, e);
+  if (rc) return rc;
+  size_t len = sizeof h + nl + n * MP_SHA256_LEN;
+  uint8_t *buf = malloc(len);
+  if (!buf) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  memcpy(buf, h, sizeof h);
+  memcpy(buf + sizeof h, name, nl);
+  memcpy(buf + sizeof h + nl, leaves, n * MP_SHA256_LEN);
+  return mp_dstree_parse("tree", buf, len, threads, out, e);
 }
 
 int mp_dstree_parse(const char *what, uint8_t *buf, size_t len, unsigned threads, mp_dstree **out,

@@ -73,6 +73,9 @@ typedef struct mp_dstree {
 } mp_dstree;
 
 int mp_dstree_load(const char *path, unsigned threads, mp_dstree **out, mp_err *e);
+/* A tree over n leaves, in memory (as if written and loaded again). */
+int mp_dstree_new(const char *name, mp_dsformat fmt, const uint8_t *leaves, size_t n, unsigned threads,
+                  mp_dstree **out, mp_err *e);
 /* Parses a tree file already in memory (takes ownership of buf). */
 int mp_dstree_parse(const char *what, uint8_t *buf, size_t len, unsigned threads, mp_dstree **out,
                     mp_err *e);

@@ -338,8 +338,8 @@ static void edge_cases(void **state) {
  * large enough to be split into chunks (sizes around the chunk boundaries). */
 static void threaded_matches_single(void **state) {
   (void)state;
-  static const size_t sizes[] = {32768, 32769, 65535, 65536 + 4097, 200003};
-  size_t maxn = 200003;
+  static const size_t sizes[] = {32769, 65536 + 4097, 131075};
+  size_t maxn = 131075;
   uint8_t *leaves = malloc(maxn * 32);
   assert_non_null(leaves);
   for (size_t i = 0; i < maxn; i++) {

@@ -7,15 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put64(uint8_t *p, uint64_t v) {
-  for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-  return v;
-}
+#include "encoding.h"
 
 void mp_dsproof_free(mp_dsproof *p) {
   if (!p) return;
@@ -96,7 +88,7 @@ int mp_dsproof_encode(const mp_dsproof *p, uint8_t **buf, size_t *len, mp_err *e
   w[5] = (uint8_t)p->kind;
   w[6] = (uint8_t)p->format;
   w[7] = (uint8_t)p->nleaves;
-  put64(w + 8, p->size);
+  mp_put_be64(w + 8, p->size);
   memcpy(w + 16, p->root, MP_SHA256_LEN);
   memcpy(w + 48, p->record, MP_SHA256_LEN);
   w[80] = (uint8_t)(nl >> 8);
@@ -105,7 +97,7 @@ int mp_dsproof_encode(const mp_dsproof *p, uint8_t **buf, size_t *len, mp_err *e
   w += 82 + nl;
   for (size_t i = 0; i < p->nleaves; i++) {
     const mp_dsproof_leaf *l = &p->leaves[i];
-    put64(w, l->index);
+    mp_put_be64(w, l->index);
     memcpy(w + 8, l->leaf, MP_SHA256_LEN);
     w[40] = (uint8_t)l->pathlen;
     memcpy(w + 41, l->path, 32 * l->pathlen);
@@ -129,7 +121,7 @@ int mp_dsproof_parse(const uint8_t *buf, size_t len, mp_dsproof **out, mp_err *e
     return mp_err_set(e, MP_EPARSE, "%zu leaf entries for a proof of kind %d", count, kind);
   if (nl == 0 || len < 82 + nl || memchr(buf + 82, 0, nl))
     return mp_err_set(e, MP_EPARSE, "malformed dataset name (%zu bytes)", nl);
-  uint64_t size = get64(buf + 8);
+  uint64_t size = mp_get_be64(buf + 8);
   if (size == 0) return mp_err_set(e, MP_EPARSE, "tree size 0: an empty tree proves nothing");
   mp_dsproof *p = calloc(1, sizeof *p);
   if (!p || !(p->name = strndup((const char *)buf + 82, nl))) {
@@ -150,7 +142,7 @@ int mp_dsproof_parse(const uint8_t *buf, size_t len, mp_dsproof **out, mp_err *e
       rc = mp_err_set(e, MP_EPARSE, "truncated at leaf entry %zu (byte %zu)", i + 1, off);
       break;
     }
-    l->index = get64(buf + off);
+    l->index = mp_get_be64(buf + off);
     memcpy(l->leaf, buf + off + 8, MP_SHA256_LEN);
     l->pathlen = buf[off + 40];
     off += 41;

@@ -32,6 +32,19 @@ int mp_dsformat_parse(const char *s, mp_dsformat *out) {
 
 static const uint8_t LEAF_PREFIX = 0x00;
 
+/* One read of up to MP_HASH_BUF bytes, retried on EINTR: the byte count
+ * (0 at the end), or -1 with e filled. */
+static ssize_t read_chunk(int fd, uint8_t *buf, const char *what, const char *path, mp_err *e) {
+  for (;;) {
+    ssize_t n = read(fd, buf, MP_HASH_BUF);
+    if (n >= 0) return n;
+    if (errno != EINTR) {
+      mp_err_errno(e, MP_EIO, errno, "reading %s%s", what, path);
+      return -1;
+    }
+  }
+}
+
 /* --- lines and jsonl ------------------------------------------------------- */
 
 typedef struct line_scan {
@@ -123,11 +136,8 @@ static int line_finish(line_scan *s, mp_err *e) {
 
 static int scan_lines(int fd, line_scan *s, uint8_t *buf, mp_err *e) {
   for (;;) {
-    ssize_t n = read(fd, buf, MP_HASH_BUF);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return mp_err_errno(e, MP_EIO, errno, "reading %s", s->path);
-    }
+    ssize_t n = read_chunk(fd, buf, "", s->path, e);
+    if (n < 0) return e ? e->code : MP_EIO;
     if (n == 0) break;
     const uint8_t *p = buf, *end = buf + n;
     while (p < end) {
@@ -165,10 +175,9 @@ static int leaf_of_regular(mp_sha256_ctx *c, const char *path, uint8_t *buf, uin
   uint64_t total = 0;
   int rc = 0;
   for (;;) {
-    ssize_t n = read(fd, buf, MP_HASH_BUF);
+    ssize_t n = read_chunk(fd, buf, "", path, e);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      rc = mp_err_errno(e, MP_EIO, errno, "reading %s", path);
+      rc = MP_EIO;
       break;
     }
     if (n == 0) break;
@@ -268,10 +277,9 @@ int mp_dsrec_leaf_of_file(const char *path, mp_dsformat fmt, uint8_t leaf[MP_SHA
   uint8_t last = 0;
   uint64_t total = 0;
   for (;;) {
-    ssize_t n = read(fd, buf, MP_HASH_BUF);
+    ssize_t n = read_chunk(fd, buf, "record ", path, e);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      rc = mp_err_errno(e, MP_EIO, errno, "reading record %s", path);
+      rc = MP_EIO;
       goto out;
     }
     if (n == 0) break;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
 #include "fileio.h"
 #include "hashpool.h"
 #include "merkle.h"
@@ -92,16 +93,6 @@ int mp_dstree_commit(const uint8_t *leaves, size_t n, unsigned threads, mp_dscom
   return rc;
 }
 
-static void put64(uint8_t *p, uint64_t v) {
-  for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-  return v;
-}
-
 /* Checks the arguments of a tree file and fills its header. */
 static int header(const char *what, const char *name, mp_dsformat fmt, size_t n, const mp_dscommit *c,
                   uint8_t h[MP_DSTREE_HEADER], size_t *namelen, mp_err *e) {
@@ -116,8 +107,8 @@ static int header(const char *what, const char *name, mp_dsformat fmt, size_t n,
   h[5] = (uint8_t)fmt;
   h[6] = (uint8_t)(nl >> 8);
   h[7] = (uint8_t)nl;
-  put64(h + 8, c->size);
-  put64(h + 16, c->distinct);
+  mp_put_be64(h + 8, c->size);
+  mp_put_be64(h + 16, c->distinct);
   memcpy(h + 24, c->root, MP_SHA256_LEN);
   memcpy(h + 56, c->sorted_root, MP_SHA256_LEN);
   *namelen = nl;
@@ -172,7 +163,7 @@ int mp_dstree_parse(const char *what, uint8_t *buf, size_t len, unsigned threads
     goto fail;
   }
   size_t nl = (size_t)buf[6] << 8 | buf[7];
-  uint64_t n = get64(buf + 8), m = get64(buf + 16);
+  uint64_t n = mp_get_be64(buf + 8), m = mp_get_be64(buf + 16);
   if (!mp_dsformat_name(buf[5]) || nl == 0 || n == 0 || m == 0 || m > n ||
       n > (TREE_FILE_MAX - MP_DSTREE_HEADER - nl) / MP_SHA256_LEN ||
       len != MP_DSTREE_HEADER + nl + n * MP_SHA256_LEN || memchr(buf + MP_DSTREE_HEADER, 0, nl)) {

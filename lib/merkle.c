@@ -225,6 +225,15 @@ size_t mp_merkle_path_len(uint64_t index, uint64_t size) {
   return k;
 }
 
+/* RFC 9162: "right-shift both fn and sn equally until either LSB(fn) is set
+ * or fn is 0" (both verification algorithms). */
+static void shift_to_set_bit(uint64_t *fn, uint64_t *sn) {
+  while (!(*fn & 1) && *fn != 0) {
+    *fn >>= 1;
+    *sn >>= 1;
+  }
+}
+
 int mp_merkle_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[MP_SHA256_LEN],
                                const mp_hash32 *path, size_t pathlen,
                                const uint8_t root[MP_SHA256_LEN], mp_err *e) {
@@ -246,11 +255,7 @@ int mp_merkle_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf
     }
     if ((fn & 1) || fn == sn) {
       node(c, path[i], r, r);
-      if (!(fn & 1))
-        while (!(fn & 1) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
+      if (!(fn & 1)) shift_to_set_bit(&fn, &sn);
     } else {
       node(c, r, path[i], r);
     }
@@ -308,11 +313,7 @@ int mp_merkle_verify_consistency(uint64_t first, uint64_t second,
     if ((fn & 1) || fn == sn) {
       node(c, items[i], fr, fr);
       node(c, items[i], sr, sr);
-      if (!(fn & 1))
-        while (!(fn & 1) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
+      if (!(fn & 1)) shift_to_set_bit(&fn, &sn);
     } else {
       node(c, sr, items[i], sr);
     }

@@ -61,6 +61,15 @@ typedef struct ct_vec {
   const char *hashes[3];
 } ct_vec;
 
+static void expect_hashes(const mp_hash32 *got, size_t len, const ct_vec *v) {
+  assert_int_equal(len, v->len);
+  for (size_t k = 0; k < len; k++) {
+    uint8_t want[32];
+    unhex(v->hashes[k], want);
+    assert_memory_equal(got[k], want, 32);
+  }
+}
+
 static void ct_paths(void **state) {
   (void)state;
   static const ct_vec v[] = {
@@ -79,14 +88,10 @@ static void ct_paths(void **state) {
   uint8_t leaves[8][32], root[32];
   ct_leaves(leaves);
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-    mp_hash32 path[MP_MERKLE_MAX_PATH], want;
+    mp_hash32 path[MP_MERKLE_MAX_PATH];
     size_t len = 99;
     assert_int_equal(mp_merkle_inclusion_path(leaves[0], v[i].size, v[i].index, 1, path, &len, NULL), 0);
-    assert_int_equal(len, v[i].len);
-    for (size_t k = 0; k < len; k++) {
-      unhex(v[i].hashes[k], want);
-      assert_memory_equal(path[k], want, 32);
-    }
+    expect_hashes(path, len, &v[i]);
     unhex(CT_ROOTS[v[i].size], root);
     assert_int_equal(mp_merkle_verify_inclusion(v[i].index, v[i].size, leaves[v[i].index], path, len, root, NULL), 0);
   }
@@ -108,15 +113,11 @@ static void ct_consistency(void **state) {
   uint8_t leaves[8][32], r1[32], r2[32];
   ct_leaves(leaves);
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-    mp_hash32 proof[MP_MERKLE_MAX_PATH], want;
+    mp_hash32 proof[MP_MERKLE_MAX_PATH];
     size_t len = 99;
     /* here .index is the first tree size, .size the second */
     assert_int_equal(mp_merkle_consistency_proof(leaves[0], v[i].size, v[i].index, 1, proof, &len, NULL), 0);
-    assert_int_equal(len, v[i].len);
-    for (size_t k = 0; k < len; k++) {
-      unhex(v[i].hashes[k], want);
-      assert_memory_equal(proof[k], want, 32);
-    }
+    expect_hashes(proof, len, &v[i]);
     unhex(CT_ROOTS[v[i].index], r1);
     unhex(CT_ROOTS[v[i].size], r2);
     assert_int_equal(mp_merkle_verify_consistency(v[i].index, v[i].size, r1, r2, proof, len, NULL), 0);

@@ -14,6 +14,7 @@
 #include "dsclaim.h"
 #include "encoding.h"
 #include "fileio.h"
+#include "hashpool.h"
 #include "modeldir.h"
 #include "mlprov_hook.h"
 #include "statement.h"
@@ -130,6 +131,7 @@ static int collect_leaf(void *ctx, const uint8_t leaf[MP_SHA256_LEN], mp_err *e)
     size_t ncap = l->cap ? l->cap * 2 : 4096;
     uint8_t *nv = realloc(l->v, ncap * MP_SHA256_LEN);
     if (!nv) return mp_err_set(e, MP_ENOMEM, "out of memory after %zu records", l->n);
+    mp_hint_hugepages(nv + l->n * MP_SHA256_LEN, (ncap - l->n) * MP_SHA256_LEN);
     l->v = nv;
     l->cap = ncap;
   }

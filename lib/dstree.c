@@ -1,8 +1,9 @@
 /* dstree.c — see dstree.h. Sorting uses the fact that leaf hashes are
- * uniformly distributed: a counting pass over their first two bytes splits
- * them into 65536 buckets of about n/65536 hashes, which are then sorted in
- * parallel; duplicates (the only non-uniform case) just make one bucket
- * larger. The two roots are computed with mp_merkle_root_mt. */
+ * uniformly distributed: counting passes over their first two bytes split
+ * them into 65536 groups of about n/65536 hashes, which qsort finishes; the
+ * groups of the first byte are handled in parallel. Duplicates (the only
+ * non-uniform case) just make one group larger. The two roots are computed
+ * with mp_merkle_root_mt. */
 #include "dstree.h"
 
 #include <stdlib.h>
@@ -13,25 +14,54 @@
 #include "hashpool.h"
 #include "merkle.h"
 
-#define BUCKETS 65536u
-#define SMALL_SORT (1u << 16)
+#define RADIX 256u
+#define SMALL_SORT 4096u
 #define TREE_FILE_MAX ((size_t)1 << 40)
 
 static int cmp32(const void *a, const void *b) { return memcmp(a, b, MP_SHA256_LEN); }
 
-typedef struct bucket_job {
-  uint8_t *out;
-  const size_t *start;        /* BUCKETS + 1 offsets */
-} bucket_job;
+/* Moves n hashes from src to dst grouped by their byte `b` (a stable counting
+ * sort on that byte); start receives the RADIX + 1 group offsets. */
+static void scatter(const uint8_t *src, size_t n, int b, uint8_t *dst, size_t start[RADIX + 1]) {
+  size_t fill[RADIX];
+  memset(start, 0, (RADIX + 1) * sizeof *start);
+  for (size_t i = 0; i < n; i++) start[src[i * MP_SHA256_LEN + b] + 1]++;
+  for (size_t r = 1; r <= RADIX; r++) start[r] += start[r - 1];
+  memcpy(fill, start, sizeof fill);
+  for (size_t i = 0; i < n; i++)
+    memcpy(dst + fill[src[i * MP_SHA256_LEN + b]]++ * MP_SHA256_LEN, src + i * MP_SHA256_LEN, MP_SHA256_LEN);
+}
 
-/* Task t sorts buckets [t*256, t*256+256). */
-static void bucket_task(void *ctx, size_t t, unsigned worker) {
-  (void)worker;
-  bucket_job *j = ctx;
-  for (size_t b = t * 256; b < t * 256 + 256; b++) {
-    size_t cnt = j->start[b + 1] - j->start[b];
-    if (cnt > 1) qsort(j->out + j->start[b] * MP_SHA256_LEN, cnt, MP_SHA256_LEN, cmp32);
+typedef struct sort_job {
+  uint8_t *out;
+  const size_t *start;        /* RADIX + 1 offsets of the first-byte groups */
+  uint8_t **tmp;              /* one scratch buffer per worker */
+  size_t *tmpcap;
+} sort_job;
+
+/* Sorts first-byte group t: by its second byte into the worker's scratch
+ * buffer (about 1/256 of the data: it stays in cache), then each of those
+ * groups with qsort, then back. */
+static void group_task(void *ctx, size_t t, unsigned w) {
+  sort_job *j = ctx;
+  size_t cnt = j->start[t + 1] - j->start[t];
+  uint8_t *base = j->out + j->start[t] * MP_SHA256_LEN;
+  if (cnt >= SMALL_SORT && j->tmpcap[w] < cnt) {
+    uint8_t *nt = realloc(j->tmp[w], cnt * MP_SHA256_LEN);
+    if (nt) {
+      j->tmp[w] = nt;
+      j->tmpcap[w] = cnt;
+    }
   }
+  if (cnt < SMALL_SORT || j->tmpcap[w] < cnt) { /* small, or no scratch memory */
+    if (cnt > 1) qsort(base, cnt, MP_SHA256_LEN, cmp32);
+    return;
+  }
+  size_t sub[RADIX + 1];
+  scatter(base, cnt, 1, j->tmp[w], sub);
+  for (size_t r = 0; r < RADIX; r++)
+    if (sub[r + 1] - sub[r] > 1) qsort(j->tmp[w] + sub[r] * MP_SHA256_LEN, sub[r + 1] - sub[r], MP_SHA256_LEN, cmp32);
+  memcpy(base, j->tmp[w], cnt * MP_SHA256_LEN);
 }
 
 int mp_dstree_sort(const uint8_t *leaves, size_t n, unsigned threads, uint8_t **sorted, size_t *m,
@@ -41,31 +71,27 @@ int mp_dstree_sort(const uint8_t *leaves, size_t n, unsigned threads, uint8_t **
   if (n == 0) return 0;
   uint8_t *out = malloc(n * MP_SHA256_LEN);
   if (!out) return mp_err_set(e, MP_ENOMEM, "out of memory sorting %zu leaf hashes", n);
+  mp_hint_hugepages(out, n * MP_SHA256_LEN);
   if (n < SMALL_SORT) {
     memcpy(out, leaves, n * MP_SHA256_LEN);
     qsort(out, n, MP_SHA256_LEN, cmp32);
   } else {
-    size_t *start = calloc(BUCKETS + 1, sizeof *start), *fill = malloc(BUCKETS * sizeof *fill);
-    if (!start || !fill) {
-      free(start);
-      free(fill);
+    /* two radix passes on the first two bytes (256 output streams each, so
+     * writes stay cache-friendly), then qsort within the groups */
+    size_t start[RADIX + 1];
+    scatter(leaves, n, 0, out, start);
+    unsigned nw = mp_parallel_workers(threads, RADIX);
+    sort_job j = {.out = out, .start = start, .tmp = calloc(nw, sizeof *j.tmp), .tmpcap = calloc(nw, sizeof *j.tmpcap)};
+    if (!j.tmp || !j.tmpcap) {
+      free(j.tmp);
+      free(j.tmpcap);
       free(out);
       return mp_err_set(e, MP_ENOMEM, "out of memory sorting %zu leaf hashes", n);
     }
-    for (size_t i = 0; i < n; i++) {
-      const uint8_t *h = leaves + i * MP_SHA256_LEN;
-      start[((size_t)h[0] << 8 | h[1]) + 1]++;
-    }
-    for (size_t b = 1; b <= BUCKETS; b++) start[b] += start[b - 1];
-    memcpy(fill, start, BUCKETS * sizeof *fill);
-    for (size_t i = 0; i < n; i++) {
-      const uint8_t *h = leaves + i * MP_SHA256_LEN;
-      memcpy(out + fill[(size_t)h[0] << 8 | h[1]]++ * MP_SHA256_LEN, h, MP_SHA256_LEN);
-    }
-    bucket_job j = {.out = out, .start = start};
-    mp_parallel_for(threads, BUCKETS / 256, bucket_task, &j);
-    free(start);
-    free(fill);
+    mp_parallel_for(nw, RADIX, group_task, &j);
+    for (unsigned w = 0; w < nw; w++) free(j.tmp[w]);
+    free(j.tmp);
+    free(j.tmpcap);
   }
   size_t k = 1;
   for (size_t i = 1; i < n; i++)

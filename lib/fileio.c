@@ -14,7 +14,11 @@
 int mp_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen, mp_err *e) {
   int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return mp_err_errno(e, MP_EIO, errno, "opening %s", path);
+  /* a regular file is read into one buffer of its size (no regrowth) */
+  struct stat st;
   size_t cap = 65536, len = 0;
+  if (fd != STDIN_FILENO && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= cap)
+    cap = (uint64_t)st.st_size < max ? (size_t)st.st_size + 1 : max;
   uint8_t *buf = malloc(cap + 1);
   if (!buf) {
     if (fd != STDIN_FILENO) close(fd);

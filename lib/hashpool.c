@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,6 +77,12 @@ done:
     memcpy(j->error, e.msg, l);
     j->error[l] = '\0';
   }
+}
+
+void mp_hint_hugepages(void *p, size_t len) {
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = ((uintptr_t)p + len) & ~(huge - 1);
+  if (p && end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
 }
 
 unsigned mp_parallel_workers(unsigned threads, size_t ntasks) {

@@ -9,9 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dsrecord.h"
 #include "encoding.h"
 #include "fileio.h"
-#include "dsrecord.h"
+#include "hashpool.h"
 #include "merkle.h"
 #include "statement.h"
 
@@ -200,6 +201,7 @@ static int add_leaves(mp_record *r, const char *dataset, const uint8_t *leaves, 
     while (ncap - ls->n < n) ncap *= 2;
     uint8_t *nb = realloc(ls->leaves, ncap * MP_SHA256_LEN);
     if (!nb) return -1;
+    mp_hint_hugepages(nb + ls->n * MP_SHA256_LEN, (ncap - ls->n) * MP_SHA256_LEN);
     ls->leaves = nb;
     ls->cap = ncap;
   }

@@ -253,6 +253,8 @@ static void forged_absence_refused(void **state) {
   mp_dstree_free(t);
 }
 
+static int cmp_hash(const void *a, const void *b) { return memcmp(a, b, 32); }
+
 static void duplicates(void **state) {
   (void)state;
   uint8_t leaves[6][32];
@@ -294,6 +296,22 @@ static void duplicates(void **state) {
   assert_int_equal(mp_dstree_sort(many, big, 2, &sorted, &m, NULL), 0);
   assert_int_equal(m, 150000);
   for (size_t i = 1; i < m; i++) assert_true(memcmp(sorted + (i - 1) * 32, sorted + i * 32, 32) < 0);
+  free(sorted);
+  /* hashes that share their first byte: one large group, sorted by its second byte then qsort */
+  size_t same = 20000;
+  for (size_t i = 0; i < same; i++) many[i * 32] = 0x42;
+  memcpy(many + 10000 * 32, many, 5000 * 32); /* and duplicates within it */
+  uint8_t *ref = malloc(same * 32);
+  assert_non_null(ref);
+  memcpy(ref, many, same * 32);
+  qsort(ref, same, 32, cmp_hash);
+  assert_int_equal(mp_dstree_sort(many, same, 2, &sorted, &m, NULL), 0);
+  size_t k = 1;
+  for (size_t i = 1; i < same; i++)
+    if (memcmp(ref + i * 32, ref + (k - 1) * 32, 32)) memmove(ref + k++ * 32, ref + i * 32, 32);
+  assert_int_equal(m, k);
+  assert_memory_equal(sorted, ref, k * 32);
+  free(ref);
   free(sorted);
   free(many);
   /* an empty input commits to the empty tree and has no tree file */

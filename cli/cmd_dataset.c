@@ -147,11 +147,11 @@ static char *trim_slashes(const char *path) {
   return p;
 }
 
-/* Signs the commitment as a dataset commitment statement. */
-static int sign_commitment(const ds_opts *o, const char *path, int is_dir, const char *name,
-                           const mp_dscommit *c, mp_dsformat fmt, const char *base, mp_attest_paths *paths,
-                           mp_err *e) {
-  char hex[2 * MP_DIGEST_MAX + 1];
+/* The dataset's own digest for the statement's subject: a file's SHA-256,
+ * a directory's OMS files root. Taken before the records are read, so that
+ * the end-of-commit change check covers both. */
+static int dataset_digest(const ds_opts *o, const char *path, int is_dir, char hex[2 * MP_DIGEST_MAX + 1],
+                          mp_err *e) {
   int rc;
   if (is_dir) {
     mp_model *m = NULL;
@@ -159,19 +159,26 @@ static int sign_commitment(const ds_opts *o, const char *path, int is_dir, const
     if ((rc = mp_model_digest(path, &mo, &m, e))) return rc;
     memcpy(hex, m->root_hex, sizeof m->root_hex);
     mp_model_free(m);
-  } else {
-    mp_file_digest d;
-    if ((rc = mp_digest_file(path, "sha256", &d, e))) return rc;
-    if (d.changed) return mp_err_set(e, MP_EIO, "%s changed while it was being hashed", path);
-    memcpy(hex, d.hex, sizeof d.hex);
+    return 0;
   }
+  mp_file_digest d;
+  if ((rc = mp_digest_file(path, "sha256", &d, e))) return rc;
+  if (d.changed) return mp_err_set(e, MP_EIO, "%s changed while it was being hashed", path);
+  memcpy(hex, d.hex, sizeof d.hex);
+  return 0;
+}
+
+/* Signs the commitment as a dataset commitment statement. */
+static int sign_commitment(const ds_opts *o, const char *path, int is_dir, const char *hex, const char *name,
+                           const mp_dscommit *c, mp_dsformat fmt, const char *base, mp_attest_paths *paths,
+                           mp_err *e) {
   char *abs = realpath(path, NULL), *uri = abs ? mp_file_uri(abs) : NULL;
   json_t *st = mp_dsclaim_statement(name, uri, hex, is_dir, c, fmt);
   free(abs);
   free(uri);
   if (!st) return mp_err_set(e, MP_ENOMEM, "out of memory");
   mp_dsse *env = NULL;
-  rc = mp_attest_sign(st, (const mp_key *const *)o->keys.keys, o->keys.n, &env, e);
+  int rc = mp_attest_sign(st, (const mp_key *const *)o->keys.keys, o->keys.n, &env, e);
   if (rc == 0) rc = mp_attest_write(env, base, 0, paths, e);
   mp_dsse_free(env);
   json_decref(st);
@@ -206,7 +213,9 @@ static int ds_commit(ds_opts *o) {
   char *backup = NULL;
   mp_err e;
   mp_err_clear(&e);
+  char hex[2 * MP_DIGEST_MAX + 1] = "";
   int rc = !trimmed || !tree ? mp_err_set(&e, MP_ENOMEM, "out of memory") : 0;
+  if (rc == 0 && o->keys.n) rc = dataset_digest(o, path, is_dir, hex, &e);
   if (rc == 0) rc = mp_dsrec_scan(path, fmt, collect_leaf, &l, &stats, &e);
   if (rc == 0 && l.n == 0)
     rc = mp_err_set(&e, MP_EUSAGE, "%s has no records (format %s): an empty dataset has nothing to commit", path,
@@ -219,7 +228,7 @@ static int ds_commit(ds_opts *o) {
   if (rc == 0) rc = mp_file_backup(tree, &backup, &e);
   if (rc == 0) rc = mp_dstree_write(tree, name, fmt, l.v, l.n, &c, 0, &e);
   if (rc == 0 && o->keys.n)
-    rc = sign_commitment(o, path, is_dir, name, &c, fmt, o->out ? o->out : trimmed, &paths, &e);
+    rc = sign_commitment(o, path, is_dir, hex, name, &c, fmt, o->out ? o->out : trimmed, &paths, &e);
   if (rc == 0 && !o->quiet) {
     char root[65], sroot[65];
     hex32(c.root, root);

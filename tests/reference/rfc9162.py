@@ -14,10 +14,14 @@ schema/dataset-transparency.md. No code is shared with lib/.
       JSON: record count, distinct count and both roots of PATH's records
   rfc9162.py tree TREEFILE
       JSON: the tree file's header, after checking its leaves against its root
-  rfc9162.py verify STATEMENT.json PROOF RECORD
-      checks the proof file for the record file against the dataset roots of
-      an in-toto statement (JSON); prints "included" or "not included" and
-      exits 0, or prints the reason and exits 1
+  rfc9162.py agree (FORMAT PATH MINE.json TREEFILE)...
+      for each group: do the roots and sizes in MINE.json (`mlprov dataset
+      commit --json`) and in the tree file equal the ones computed here?
+      One line each, "FORMAT: agree" or "FORMAT: differ: ..."; exit 1 if any differ
+  rfc9162.py verify STATEMENT.json (PROOF RECORD)...
+      checks each proof file for its record file against the dataset roots of
+      an in-toto statement (JSON); prints "included", "not included" or
+      "refused: REASON" per pair; exit 1 if any was refused
 """
 import hashlib
 import json
@@ -179,10 +183,9 @@ def records(fmt, path):
 def commit(fmt, path):
     leaves = [leaf_hash(r) for r in records(fmt, path)]
     distinct = sorted(set(leaves))
-    json.dump({"recordsTreeSize": len(leaves), "recordsSortedTreeSize": len(distinct),
-               "recordsMerkleRoot": Tree(leaves).mth(0, len(leaves)).hex(),
-               "recordsSortedMerkleRoot": Tree(distinct).mth(0, len(distinct)).hex()}, sys.stdout)
-    print()
+    return {"recordsTreeSize": len(leaves), "recordsSortedTreeSize": len(distinct),
+            "recordsMerkleRoot": Tree(leaves).mth(0, len(leaves)).hex(),
+            "recordsSortedMerkleRoot": Tree(distinct).mth(0, len(distinct)).hex()}
 
 
 def tree_file(path):
@@ -197,18 +200,31 @@ def tree_file(path):
     assert Tree(leaves).mth(0, n) == root, "record tree root"
     distinct = sorted(set(leaves))
     assert len(distinct) == m and Tree(distinct).mth(0, m) == sroot, "sorted tree root"
-    json.dump({"name": name, "recordFormat": FORMATS[fmt], "recordsTreeSize": n, "recordsSortedTreeSize": m,
-               "recordsMerkleRoot": root.hex(), "recordsSortedMerkleRoot": sroot.hex()}, sys.stdout)
-    print()
+    return {"name": name, "recordFormat": FORMATS[fmt], "recordsTreeSize": n, "recordsSortedTreeSize": m,
+            "recordsMerkleRoot": root.hex(), "recordsSortedMerkleRoot": sroot.hex()}
+
+
+def agree(groups):
+    bad = 0
+    for fmt, path, mine_path, tree_path in groups:
+        ref, mine, tree = commit(fmt, path), json.load(open(mine_path)), tree_file(tree_path)
+        diff = [k for k in ref if mine.get(k) != ref[k] or tree.get(k) != ref[k]]
+        if tree["recordFormat"] != fmt:
+            diff.append("recordFormat")
+        print("%s: %s" % (fmt, "agree" if not diff else "differ: " + ", ".join(diff)))
+        bad |= bool(diff)
+    sys.exit(1 if bad else 0)
+
+
+class Refused(Exception):
+    pass
 
 
 def fail(why):
-    print("refused: " + why)
-    sys.exit(1)
+    raise Refused(why)
 
 
-def verify(statement_path, proof_path, record_path):
-    st = json.load(open(statement_path))
+def verify(st, proof_path, record_path):
     b = open(proof_path, "rb").read()
     if len(b) < 82 or b[:4] != b"MPRF" or b[4] != 1:
         fail("not a version 1 proof file")
@@ -261,8 +277,7 @@ def verify(statement_path, proof_path, record_path):
     if kind == 1:
         if entries[0][1] != rec_leaf:
             fail("proven leaf is not the record")
-        print("included")
-        return
+        return "included"
     if count == 1:
         index, leaf, _ = entries[0]
         if not ((rec_leaf < leaf and index == 0) or (rec_leaf > leaf and index == size - 1)):
@@ -271,18 +286,32 @@ def verify(statement_path, proof_path, record_path):
         (i, a, _), (j, c, _) = entries
         if j != i + 1 or not a < rec_leaf < c:
             fail("not adjacent leaves around the record")
-    print("not included")
+    return "not included"
+
+
+def verify_all(statement_path, pairs):
+    st = json.load(open(statement_path))
+    bad = 0
+    for proof_path, record_path in pairs:
+        try:
+            print(verify(st, proof_path, record_path))
+        except Refused as r:
+            print("refused: %s" % r)
+            bad = 1
+    sys.exit(bad)
 
 
 def main(argv):
     if len(argv) == 3 and argv[1] == "vectors":
         vectors(int(argv[2]))
     elif len(argv) == 4 and argv[1] == "commit":
-        commit(argv[2], argv[3])
+        print(json.dumps(commit(argv[2], argv[3])))
     elif len(argv) == 3 and argv[1] == "tree":
-        tree_file(argv[2])
-    elif len(argv) == 5 and argv[1] == "verify":
-        verify(argv[2], argv[3], argv[4])
+        print(json.dumps(tree_file(argv[2])))
+    elif len(argv) >= 6 and argv[1] == "agree" and (len(argv) - 2) % 4 == 0:
+        agree([argv[i:i + 4] for i in range(2, len(argv), 4)])
+    elif len(argv) >= 5 and argv[1] == "verify" and (len(argv) - 3) % 2 == 0:
+        verify_all(argv[2], [argv[i:i + 2] for i in range(3, len(argv), 2)])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

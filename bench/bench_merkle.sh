@@ -28,12 +28,14 @@ for n in $SIZES; do
   "$BIN" "$n" >"$W/out" || { echo "bench_merkle $n failed"; exit 1; }
   ref=$(val ref_s) leaves=$(val leaves_s) trees=$(val trees_s)
   awk -v n="$n" -v ref="$ref" -v l="$leaves" -v t="$trees" -v vi="$(val verify_in_us)" -v vo="$(val verify_out_us)" \
-      -v pb="$(val proof_in_bytes)" -v po="$(val proof_out_bytes)" -v h="$(val path_hashes)" 'BEGIN {
+      -v pb="$(val proof_in_bytes)" -v po="$(val proof_out_bytes)" -v h="$(val path_hashes)" \
+      -v bc="$(val build_cpu_s)" -v rc="$(val ref_cpu_s)" 'BEGIN {
     b = l + t; lg = 0; while (2 ^ lg < n) lg++
     printf "%-9d %-11s %-10s %-10s %-12s %-13s %-9s %-11s %d\n", n, sprintf("%.3f s", ref), sprintf("%.3f s", l),
       sprintf("%.3f s", t), sprintf("%.2f M/s", n / b / 1e6), sprintf("%.1fx", b / ref), sprintf("%.1f us", vi),
       sprintf("%d B", pb), 32 * lg
-    printf "          (non-inclusion: verify %.1f us, proof %d B = two paths; inclusion path %d hashes)\n", vo, po, h }'
+    printf "          (non-inclusion: verify %.1f us, proof %d B = two paths; inclusion path %d hashes)\n", vo, po, h
+    printf "          (CPU time: build %.3f s = %.2f M leaves per CPU-second; reference %.3f s)\n", bc, n / bc / 1e6, rc }'
 done
 echo "goal: build >= 2 M leaves/s; verify <= 50 us; inclusion proof = 32*ceil(log2 n) + header (123 B + name)"
 echo

@@ -1,7 +1,8 @@
 /* dstree.c — see dstree.h. Sorting uses the fact that leaf hashes are
  * uniformly distributed: counting passes over their first two bytes split
- * them into 65536 groups of about n/65536 hashes, which qsort finishes; the
- * groups of the first byte are handled in parallel. Duplicates (the only
+ * them into 65536 groups of about n/65536 hashes, which an insertion sort (or
+ * qsort, for large groups) finishes; the groups of the first byte are handled
+ * in parallel. Duplicates (the only
  * non-uniform case) just make one group larger. The two roots are computed
  * with mp_merkle_root_mt. */
 #include "dstree.h"
@@ -15,10 +16,30 @@
 #include "merkle.h"
 
 #define RADIX 256u
-#define SMALL_SORT 4096u
+#define SMALL_SORT 512u      /* below: no radix pass, sort directly */
+#define INSERTION_SORT 24u   /* below: insertion sort instead of qsort */
 #define TREE_FILE_MAX ((size_t)1 << 40)
 
 static int cmp32(const void *a, const void *b) { return memcmp(a, b, MP_SHA256_LEN); }
+
+/* Sorts n hashes in place: insertion sort for the handful a radix group
+ * holds (no per-call overhead), qsort beyond. */
+static void sort_small(uint8_t *h, size_t n) {
+  if (n > INSERTION_SORT) {
+    qsort(h, n, MP_SHA256_LEN, cmp32);
+    return;
+  }
+  uint8_t x[MP_SHA256_LEN];
+  for (size_t i = 1; i < n; i++) {
+    size_t k = i;
+    memcpy(x, h + i * MP_SHA256_LEN, MP_SHA256_LEN);
+    while (k > 0 && memcmp(h + (k - 1) * MP_SHA256_LEN, x, MP_SHA256_LEN) > 0) {
+      memcpy(h + k * MP_SHA256_LEN, h + (k - 1) * MP_SHA256_LEN, MP_SHA256_LEN);
+      k--;
+    }
+    memcpy(h + k * MP_SHA256_LEN, x, MP_SHA256_LEN);
+  }
+}
 
 /* Moves n hashes from src to dst grouped by their byte `b` (a stable counting
  * sort on that byte); start receives the RADIX + 1 group offsets. */
@@ -54,13 +75,12 @@ static void group_task(void *ctx, size_t t, unsigned w) {
     }
   }
   if (cnt < SMALL_SORT || j->tmpcap[w] < cnt) { /* small, or no scratch memory */
-    if (cnt > 1) qsort(base, cnt, MP_SHA256_LEN, cmp32);
+    sort_small(base, cnt);
     return;
   }
   size_t sub[RADIX + 1];
   scatter(base, cnt, 1, j->tmp[w], sub);
-  for (size_t r = 0; r < RADIX; r++)
-    if (sub[r + 1] - sub[r] > 1) qsort(j->tmp[w] + sub[r] * MP_SHA256_LEN, sub[r + 1] - sub[r], MP_SHA256_LEN, cmp32);
+  for (size_t r = 0; r < RADIX; r++) sort_small(j->tmp[w] + sub[r] * MP_SHA256_LEN, sub[r + 1] - sub[r]);
   memcpy(base, j->tmp[w], cnt * MP_SHA256_LEN);
 }
 
@@ -74,7 +94,7 @@ int mp_dstree_sort(const uint8_t *leaves, size_t n, unsigned threads, uint8_t **
   mp_hint_hugepages(out, n * MP_SHA256_LEN);
   if (n < SMALL_SORT) {
     memcpy(out, leaves, n * MP_SHA256_LEN);
-    qsort(out, n, MP_SHA256_LEN, cmp32);
+    sort_small(out, n);
   } else {
     /* two radix passes on the first two bytes (256 output streams each, so
      * writes stay cache-friendly), then qsort within the groups */

@@ -1,12 +1,14 @@
 /* dstree.c — see dstree.h. Sorting uses the fact that leaf hashes are
- * uniformly distributed: counting passes over their first two bytes split
- * them into 65536 groups of about n/65536 hashes, which an insertion sort (or
- * qsort, for large groups) finishes; the groups of the first byte are handled
- * in parallel. Duplicates (the only
+ * uniformly distributed: a most-significant-byte-first radix sort splits
+ * them into 256 groups per byte until a group is small enough for insertion
+ * sort (three passes for ten million hashes, each writing 256 streams, so it
+ * stays cache-friendly); the groups of the first byte are sorted in
+ * parallel. Duplicates (the only
  * non-uniform case) just make one group larger. The two roots are computed
  * with mp_merkle_root_mt. */
 #include "dstree.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,19 +18,10 @@
 #include "merkle.h"
 
 #define RADIX 256u
-#define SMALL_SORT 512u      /* below: no radix pass, sort directly */
-#define INSERTION_SORT 24u   /* below: insertion sort instead of qsort */
+#define INSERTION_SORT 32u   /* groups this small are finished by insertion sort */
 #define TREE_FILE_MAX ((size_t)1 << 40)
 
-static int cmp32(const void *a, const void *b) { return memcmp(a, b, MP_SHA256_LEN); }
-
-/* Sorts n hashes in place: insertion sort for the handful a radix group
- * holds (no per-call overhead), qsort beyond. */
-static void sort_small(uint8_t *h, size_t n) {
-  if (n > INSERTION_SORT) {
-    qsort(h, n, MP_SHA256_LEN, cmp32);
-    return;
-  }
+static void insertion_sort(uint8_t *h, size_t n) {
   uint8_t x[MP_SHA256_LEN];
   for (size_t i = 1; i < n; i++) {
     size_t k = i;
@@ -53,35 +46,46 @@ static void scatter(const uint8_t *src, size_t n, int b, uint8_t *dst, size_t st
     memcpy(dst + fill[src[i * MP_SHA256_LEN + b]]++ * MP_SHA256_LEN, src + i * MP_SHA256_LEN, MP_SHA256_LEN);
 }
 
+/* Sorts the n hashes at a, which agree on their first `byte` bytes: most
+ * significant byte first, through the scratch space tmp (n hashes). Equal
+ * hashes recurse to byte 32, where there is nothing left to sort. */
+static void radix_sort(uint8_t *a, uint8_t *tmp, size_t n, int byte) {
+  if (n <= INSERTION_SORT) {
+    insertion_sort(a, n);
+    return;
+  }
+  if (byte == MP_SHA256_LEN) return;
+  size_t start[RADIX + 1];
+  scatter(a, n, byte, tmp, start);
+  memcpy(a, tmp, n * MP_SHA256_LEN);
+  for (size_t r = 0; r < RADIX; r++)
+    if (start[r + 1] - start[r] > 1)
+      radix_sort(a + start[r] * MP_SHA256_LEN, tmp + start[r] * MP_SHA256_LEN, start[r + 1] - start[r], byte + 1);
+}
+
 typedef struct sort_job {
   uint8_t *out;
   const size_t *start;        /* RADIX + 1 offsets of the first-byte groups */
   uint8_t **tmp;              /* one scratch buffer per worker */
   size_t *tmpcap;
+  atomic_int failed;          /* a worker had no scratch memory */
 } sort_job;
 
-/* Sorts first-byte group t: by its second byte into the worker's scratch
- * buffer (about 1/256 of the data: it stays in cache), then each of those
- * groups with qsort, then back. */
+/* Sorts first-byte group t (about 1/256 of the data, so it stays in cache). */
 static void group_task(void *ctx, size_t t, unsigned w) {
   sort_job *j = ctx;
   size_t cnt = j->start[t + 1] - j->start[t];
   uint8_t *base = j->out + j->start[t] * MP_SHA256_LEN;
-  if (cnt >= SMALL_SORT && j->tmpcap[w] < cnt) {
+  if (cnt > INSERTION_SORT && j->tmpcap[w] < cnt) {
     uint8_t *nt = realloc(j->tmp[w], cnt * MP_SHA256_LEN);
-    if (nt) {
-      j->tmp[w] = nt;
-      j->tmpcap[w] = cnt;
+    if (!nt) {
+      atomic_store(&j->failed, 1);
+      return;
     }
+    j->tmp[w] = nt;
+    j->tmpcap[w] = cnt;
   }
-  if (cnt < SMALL_SORT || j->tmpcap[w] < cnt) { /* small, or no scratch memory */
-    sort_small(base, cnt);
-    return;
-  }
-  size_t sub[RADIX + 1];
-  scatter(base, cnt, 1, j->tmp[w], sub);
-  for (size_t r = 0; r < RADIX; r++) sort_small(j->tmp[w] + sub[r] * MP_SHA256_LEN, sub[r + 1] - sub[r]);
-  memcpy(base, j->tmp[w], cnt * MP_SHA256_LEN);
+  radix_sort(base, j->tmp[w], cnt, 1);
 }
 
 int mp_dstree_sort(const uint8_t *leaves, size_t n, unsigned threads, uint8_t **sorted, size_t *m,
@@ -92,26 +96,21 @@ int mp_dstree_sort(const uint8_t *leaves, size_t n, unsigned threads, uint8_t **
   uint8_t *out = malloc(n * MP_SHA256_LEN);
   if (!out) return mp_err_set(e, MP_ENOMEM, "out of memory sorting %zu leaf hashes", n);
   mp_hint_hugepages(out, n * MP_SHA256_LEN);
-  if (n < SMALL_SORT) {
-    memcpy(out, leaves, n * MP_SHA256_LEN);
-    sort_small(out, n);
-  } else {
-    /* two radix passes on the first two bytes (256 output streams each, so
-     * writes stay cache-friendly), then qsort within the groups */
-    size_t start[RADIX + 1];
-    scatter(leaves, n, 0, out, start);
-    unsigned nw = mp_parallel_workers(threads, RADIX);
-    sort_job j = {.out = out, .start = start, .tmp = calloc(nw, sizeof *j.tmp), .tmpcap = calloc(nw, sizeof *j.tmpcap)};
-    if (!j.tmp || !j.tmpcap) {
-      free(j.tmp);
-      free(j.tmpcap);
-      free(out);
-      return mp_err_set(e, MP_ENOMEM, "out of memory sorting %zu leaf hashes", n);
-    }
-    mp_parallel_for(nw, RADIX, group_task, &j);
-    for (unsigned w = 0; w < nw; w++) free(j.tmp[w]);
-    free(j.tmp);
-    free(j.tmpcap);
+  /* the first radix pass is also the copy; the 256 groups are then sorted in
+   * parallel */
+  size_t start[RADIX + 1];
+  scatter(leaves, n, 0, out, start);
+  unsigned nw = mp_parallel_workers(threads, RADIX);
+  sort_job j = {.out = out, .start = start, .tmp = calloc(nw, sizeof *j.tmp), .tmpcap = calloc(nw, sizeof *j.tmpcap)};
+  atomic_init(&j.failed, 0);
+  if (j.tmp && j.tmpcap) mp_parallel_for(nw, RADIX, group_task, &j);
+  for (unsigned w = 0; j.tmp && w < nw; w++) free(j.tmp[w]);
+  int ok = j.tmp && j.tmpcap && !atomic_load(&j.failed);
+  free(j.tmp);
+  free(j.tmpcap);
+  if (!ok) {
+    free(out);
+    return mp_err_set(e, MP_ENOMEM, "out of memory sorting %zu leaf hashes", n);
   }
   size_t k = 1;
   for (size_t i = 1; i < n; i++)

@@ -311,6 +311,7 @@ static void duplicates(void **state) {
   size_t same = 20000;
   for (size_t i = 0; i < same; i++) many[i * 32] = 0x42;
   memcpy(many + 10000 * 32, many, 5000 * 32); /* and duplicates within it */
+  for (size_t i = 15000; i < same; i++) memcpy(many + i * 32, many + 3 * 32, 32); /* 5000 times one hash */
   uint8_t *ref = malloc(same * 32);
   assert_non_null(ref);
   memcpy(ref, many, same * 32);

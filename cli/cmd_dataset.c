@@ -225,7 +225,7 @@ static int ds_commit(ds_opts *o) {
        st1.st_mtim.tv_sec != st0.st_mtim.tv_sec))
     rc = mp_err_set(&e, MP_EIO, "%s changed while its records were read", path);
   if (rc == 0) rc = mp_dstree_commit(l.v, l.n, (unsigned)o->threads, &c, NULL, &e);
-  if (rc == 0) rc = mp_file_backup(tree, &backup, &e);
+  if (rc == 0) rc = mp_file_backup(tree, 0, &backup, &e);
   if (rc == 0) rc = mp_dstree_write(tree, name, fmt, l.v, l.n, &c, 0, &e);
   if (rc == 0 && o->keys.n)
     rc = sign_commitment(o, path, is_dir, hex, name, &c, fmt, o->out ? o->out : trimmed, &paths, &e);

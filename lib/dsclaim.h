@@ -12,8 +12,6 @@
  *   recordsSortedMerkleRoot  hex root of the sorted tree of distinct records
  *   recordsSortedTreeSize    number of distinct records
  *   recordFormat             records | lines | files | jsonl (absent = records)
- *   recordsTreeFile          where `mlprov run` stored the tree file, relative
- *                            to the provenance file (a hint, not trusted)
  */
 #ifndef MP_DSCLAIM_H
 #define MP_DSCLAIM_H
@@ -35,7 +33,7 @@ typedef struct mp_dsclaim {
   int has_sorted;             /* the sorted tree is committed too */
 } mp_dsclaim;
 
-/* Sets the annotations above (all but recordsTreeFile) on rd. */
+/* Sets the annotations above on rd. */
 int mp_dsclaim_annotate(json_t *rd, const mp_dscommit *c, mp_dsformat fmt);
 
 /* Finds dataset `name` with a records commitment in a (verified) statement.

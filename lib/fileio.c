@@ -126,8 +126,7 @@ int mp_write_file(const char *path, const void *data, size_t len, mode_t mode, i
   return mp_write_file_parts(path, parts, lens, 1, mode, exclusive, e);
 }
 
-/* Normalises "a/./b", "a//b" and trailing slashes so one file has one key. */
-int mp_file_backup(const char *path, char **backup, mp_err *e) {
+int mp_file_backup(const char *path, int move, char **backup, mp_err *e) {
   *backup = NULL;
   if (access(path, F_OK) != 0) return 0;
   size_t n = strlen(path) + 24;
@@ -136,8 +135,14 @@ int mp_file_backup(const char *path, char **backup, mp_err *e) {
   for (unsigned i = 1; i < 100000; i++) {
     snprintf(b, n, "%s.~%u~", path, i);
     if (access(b, F_OK) == 0) continue;
-    /* link + unlink: never replaces a backup that appeared meanwhile */
+    /* link (+ unlink): never replaces a backup that appeared meanwhile */
     if (link(path, b) != 0) continue;
+    if (move && unlink(path) != 0) {
+      int saved = errno;
+      unlink(b);
+      free(b);
+      return mp_err_errno(e, MP_EIO, saved, "moving previous %s aside", path);
+    }
     *backup = b;
     return 0;
   }
@@ -145,6 +150,7 @@ int mp_file_backup(const char *path, char **backup, mp_err *e) {
   return mp_err_set(e, MP_EIO, "keeping previous %s: no free backup name", path);
 }
 
+/* Normalises "a/./b", "a//b" and trailing slashes so one file has one key. */
 char *mp_path_normalize(const char *abs) {
   char *out = malloc(strlen(abs) + 2);
   if (!out) return NULL;

@@ -41,38 +41,6 @@ char *mp_dstrees_path(const char *base, const char *name) {
   return p;
 }
 
-/* The statement's descriptor of dataset `name` that carries a commitment. */
-static json_t *find_rd(const json_t *statement, const char *name) {
-  json_t *deps = json_object_get(json_object_get(json_object_get(statement, "predicate"), "buildDefinition"),
-                                 "resolvedDependencies");
-  size_t i;
-  json_t *rd;
-  json_array_foreach(deps, i, rd) {
-    json_t *ann = json_object_get(rd, "annotations");
-    const char *kind = json_string_value(json_object_get(ann, "kind"));
-    const char *n = json_string_value(json_object_get(rd, "name"));
-    if (kind && n && strcmp(kind, "dataset") == 0 && strcmp(n, name) == 0 && json_object_get(ann, "recordsMerkleRoot"))
-      return rd;
-  }
-  return NULL;
-}
-
-int mp_dstrees_annotate(const mp_record *rec, json_t *statement, const char *base, mp_err *e) {
-  const char *name;
-  json_t *li;
-  json_object_foreach(rec->leafsets_index, name, li) {
-    json_t *rd = find_rd(statement, name);
-    if (!rd) continue;
-    char *path = mp_dstrees_path(base, name);
-    if (!path) return mp_err_set(e, MP_ENOMEM, "out of memory");
-    const char *slash = strrchr(path, '/');
-    int rc = mp_rd_annotate(rd, "recordsTreeFile", json_string(slash ? slash + 1 : path));
-    free(path);
-    if (rc) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  }
-  return 0;
-}
-
 int mp_dstrees_write(const mp_record *rec, const json_t *statement, const char *base,
                      json_t *written, mp_err *e) {
   const char *name;
@@ -84,7 +52,7 @@ int mp_dstrees_write(const mp_record *rec, const json_t *statement, const char *
     if (ls->n == 0 || mp_dsclaim_find(statement, name, &c, &ignore) != 0) continue;
     char *path = mp_dstrees_path(base, name), *backup = NULL;
     if (!path) return mp_err_set(e, MP_ENOMEM, "out of memory");
-    int rc = mp_file_backup(path, &backup, e);
+    int rc = mp_file_backup(path, 0, &backup, e);
     if (rc == 0) rc = mp_dstree_write(path, name, c.format, ls->leaves, ls->n, &c.commit, 0, e);
     if (rc == 0 && written)
       json_array_append_new(written, backup ? json_sprintf("%s (the previous one kept as %s)", path, backup)

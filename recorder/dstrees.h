@@ -8,9 +8,10 @@
  * with every byte outside [A-Za-z0-9._-] replaced by "_"; when that changed
  * the name or it is longer than 64 bytes, it is cut to 64 bytes and followed
  * by "-" and the first 8 hex digits of SHA-256(name), so names never collide.
- * The file's name is recorded in the dataset's recordsTreeFile annotation
- * (relative to the provenance's directory). A file already there is kept as
- * a numbered backup (PATH.~N~), never overwritten.
+ * The name is not in the signed statement: it depends on where the
+ * provenance is written (`mlprov recover --out` writes elsewhere), and the
+ * statement records what the run did, not where its files went. A file
+ * already there is kept as a numbered backup (PATH.~N~), never overwritten.
  */
 #ifndef MP_DSTREES_H
 #define MP_DSTREES_H
@@ -22,10 +23,6 @@
 
 /* The tree file path for dataset `name` (malloc'd). */
 char *mp_dstrees_path(const char *base, const char *name);
-
-/* Annotates the statement's datasets with recordsTreeFile; to be called
- * before the statement is signed. */
-int mp_dstrees_annotate(const mp_record *rec, json_t *statement, const char *base, mp_err *e);
 
 /* Writes the tree file of every dataset the statement commits to, with the
  * roots the statement holds. Paths written (and backups kept) are appended

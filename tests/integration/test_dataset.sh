@@ -156,7 +156,6 @@ payload_of job/model.bin.intoto.jsonl >st.json
 expect_grep "records root signed" '"recordsMerkleRoot":"[0-9a-f]{64}"' st.json
 expect_grep "sorted root signed" '"recordsSortedMerkleRoot":"[0-9a-f]{64}"' st.json
 expect_grep "record format signed" '"recordFormat":"lines"' st.json
-expect_grep "tree file named in the provenance" '"recordsTreeFile":"model.bin.records-synthetic-8d.mptree"' st.json
 sed -n 7p job/data/train.csv >line.txt
 expect_exit 0 "prove a training sample" "$MLPROV" dataset prove --tree job/model.bin.records-synthetic-8d.mptree --record line.txt
 expect_exit 0 "verify it against the model's provenance" "$MLPROV" dataset verify --provenance job/model.bin.intoto.jsonl --key $PUB --record line.txt --proof line.txt.mpproof
@@ -204,5 +203,12 @@ for d in even odd t0 t1 t2 t3; do
   expect_grep "hook dataset $d: signed roots equal the committed lines'" "^$d agree\$" rs/agree.txt
 done
 expect_grep "no event dropped" '"eventsDroppedByHooks":0' rs.json
+# the journal keeps the record hashes: `mlprov recover` rebuilds the same trees
+expect_exit 0 "recover a run with records from its journal" "$MLPROV" recover -q add/out.txt.journal --key $P256 --out add/rec
+check "recover writes the tree next to the recovered provenance" test -s add/rec.records-corpus.mptree
+expect_exit 0 "prove from the recovered tree" "$MLPROV" dataset prove -q --tree add/rec.records-corpus.mptree --record a.txt --out rec.proof
+expect_exit 0 "...the proof holds against the live run's provenance" "$MLPROV" dataset verify --provenance add/out.txt.intoto.jsonl --key $PUB --record a.txt --proof rec.proof --expect included
+expect_exit 0 "...and against the recovered one" "$MLPROV" dataset verify --provenance add/rec.intoto.jsonl --key $PUB --record a.txt --proof rec.proof --expect included
+expect_exit 1 "...not against the first run's (other roots)" "$MLPROV" dataset verify --provenance add/out.txt.intoto.jsonl.~1~ --key $PUB --record a.txt --proof rec.proof
 expect_exit 0 "dataset add outside mlprov run is a no-op" env -u MLPROV_SOCKET "$MLPROV" dataset add corpus data.txt
 done_testing

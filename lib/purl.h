@@ -1,0 +1,28 @@
+/* purl.h — package URLs (github.com/package-url/purl-spec):
+ *   pkg:TYPE/NAMESPACE/NAME@VERSION?QUALIFIERS#SUBPATH
+ * Parsing is strict about the scheme and the presence of type and name;
+ * percent-encoding is decoded; type is lowercased, and for pypi the name is
+ * normalised as PEP 503 says (lowercase, runs of "-_." become "-"), so that
+ * "pkg:pypi/Torch_Triton" and "pkg:pypi/torch-triton" compare equal. */
+#ifndef MP_PURL_H
+#define MP_PURL_H
+
+#include "err.h"
+
+typedef struct mp_purl {
+  char *type;
+  char *ns;          /* namespace, NULL if none */
+  char *name;
+  char *version;     /* NULL if none */
+  char *qualifiers;  /* raw "k=v&k2=v2", NULL if none */
+  char *subpath;
+} mp_purl;
+
+int mp_purl_parse(const char *s, mp_purl *out, mp_err *e);
+void mp_purl_free(mp_purl *p);
+/* The value of qualifier key (malloc'd, decoded) or NULL. */
+char *mp_purl_qualifier(const mp_purl *p, const char *key);
+/* Same package (type, namespace, name), versions not compared. */
+int mp_purl_same_package(const mp_purl *a, const mp_purl *b);
+
+#endif

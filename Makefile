@@ -149,7 +149,7 @@ $(B)/examples/linear-train: examples/linear/train.c $(B)/libmlprov-hook.a
 	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c libcrypto) -lm -o $@
 
 # --- tests ------------------------------------------------------------------
-$(B)/tests/test_%: tests/unit/test_%.c $(B)/libmlprov.a $(APP_OBJ)
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a $(APP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) -lcmocka $(LDFLAGS_ALL) -o $@
@@ -158,12 +158,12 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov.a $(B)/libmlprov-hook.a $(LIBS) $(LDFLAGS_ALL) -o $@
 
-$(B)/bench/%: bench/%.c $(B)/libmlprov.a $(APP_OBJ)
+$(B)/bench/%: bench/%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a $(APP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) $(LDFLAGS_ALL) -o $@
 
-$(B)/fuzz/%: tests/fuzz/%.c $(B)/libmlprov.a $(APP_OBJ)
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a $(APP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@

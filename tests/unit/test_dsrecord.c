@@ -19,15 +19,12 @@ static char dir[64];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/mlprov-dsrecord.XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
+  return unit_tmpdir_make(dir, sizeof dir, "dsrecord");
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return unit_tmpdir_remove(dir);
 }
 
 static const char *put(const char *name, const void *data, size_t len) {

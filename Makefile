@@ -66,7 +66,8 @@ HOOK_SRC  := $(wildcard hooks/c/*.c)
 
 LIB_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(GEN_C:$(B)/gen/%.c=$(B)/obj/gen/%.o)
 APP_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(APP_SRC))
-# The hook library is self-contained: framing + generated event code only.
+# The hook library is self-contained: framing + generated event code only; it
+# links protobuf-c and libcrypto (dataset records are hashed in the job).
 HOOK_PIC  := $(patsubst %.c,$(B)/pic/%.o,$(HOOK_SRC) lib/frame.c lib/rank.c) \
              $(B)/pic/gen/event.pb-c.o $(B)/pic/gen/google/protobuf/timestamp.pb-c.o
 # The LD_PRELOAD hook links libc only (its own encoder, see hooks/preload/wire.h)
@@ -87,7 +88,7 @@ FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 # tests/fuzz/fuzz_<name>.c (picked up by the wildcard above, nothing else to
 # edit) with seeds in tests/fuzz/corpus/<name>/; `make fuzz` lists those
 # still missing.
-FUZZ_PENDING := merkle_proof policy
+FUZZ_PENDING := policy
 FUZZ_SECONDS ?= 25
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
@@ -147,7 +148,7 @@ $(B)/libmlprov-hook.a: $(HOOK_PIC)
 	@rm -f $@
 	ar rcs $@ $^
 $(B)/libmlprov-hook.so: $(HOOK_PIC)
-	$(CC) -shared -Wl,-soname,libmlprov-hook.so.$(HOOK_SOVERSION) $(LDFLAGS_ALL) $^ -o $@ $$(pkg-config --libs libprotobuf-c)
+	$(CC) -shared -Wl,-soname,libmlprov-hook.so.$(HOOK_SOVERSION) $(LDFLAGS_ALL) $^ -o $@ $$(pkg-config --libs libprotobuf-c libcrypto)
 $(B)/preload/%.o: %.c | $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(PRELOAD_CFLAGS) -c $< -o $@
@@ -158,23 +159,24 @@ $(B)/mlprov: $(APP_OBJ) $(B)/libmlprov.a $(B)/libmlprov-hook.a
 
 $(B)/examples/linear-train: examples/linear/train.c $(B)/libmlprov-hook.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c) -lm -o $@
+	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c libcrypto) -lm -o $@
 
 # --- tests ------------------------------------------------------------------
-$(B)/tests/test_%: tests/unit/test_%.c $(B)/libmlprov.a $(APP_OBJ) $(PRELOAD_TESTED)
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a $(APP_OBJ) $(PRELOAD_TESTED)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(PRELOAD_TESTED) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) -lcmocka $(LDFLAGS_ALL) -o $@
-$(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov-hook.a
+# Tools may use libmlprov too (e.g. tests/tools/merkle_dump.c).
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c) -lpthread -lm $(LDFLAGS_ALL) -o $@
+	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov.a $(B)/libmlprov-hook.a $(LIBS) $(LDFLAGS_ALL) -o $@
 
-$(B)/bench/%: bench/%.c $(B)/libmlprov.a $(APP_OBJ)
+$(B)/bench/%: bench/%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a $(APP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) $(LDFLAGS_ALL) -o $@
 
-$(B)/fuzz/%: tests/fuzz/%.c $(B)/libmlprov.a $(APP_OBJ)
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a $(APP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dstrees.h"
 
 int cli_fail(const char *cmd, const mp_err *e) {
   fprintf(stderr, "mlprov %s: %s\n", cmd, e->msg[0] ? e->msg : mp_strerror(e->code));
@@ -73,7 +74,8 @@ void cli_keys_free(cli_keys *k) {
 }
 
 int cli_write_provenance(const char *cmd, const mp_record *rec, const mp_prov_opts *po, const char *base,
-                         const cli_keys *keys, int with_pb, json_t **st, mp_attest_paths *paths, mp_err *e) {
+                         const cli_keys *keys, int with_pb, json_t **st, mp_attest_paths *paths,
+                         json_t *trees, mp_err *e) {
   json_t *warnings = po->warnings ? json_deep_copy(po->warnings) : json_array();
   mp_dsse *env = NULL;
   char *where = NULL;
@@ -82,7 +84,9 @@ int cli_write_provenance(const char *cmd, const mp_record *rec, const mp_prov_op
     where = base ? strdup(base) : mp_provenance_default_base(*st, rec);
     if (!where) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
   }
+  /* dataset trees go first: a provenance never names a tree file that is not there */
   if (rc == 0) rc = mp_attest_sign(*st, (const mp_key *const *)keys->keys, keys->n, &env, e);
+  if (rc == 0) rc = mp_dstrees_write(rec, *st, where, trees, e);
   if (rc == 0) rc = mp_attest_write(env, where, with_pb, paths, e);
   size_t i;
   json_t *w;

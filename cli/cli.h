@@ -41,12 +41,16 @@ int cli_keys_signing_default(cli_keys *k, const char *cmd);
 void cli_keys_free(cli_keys *k);
 
 /* What `run` and `recover` share: builds rec's provenance, signs it with
- * every key and writes BASE.intoto.jsonl (+ BASE.pb with with_pb). BASE is
- * base, else the default next to the first subject. Prints the build's
- * warnings and a kept previous file as "mlprov CMD: ...". *st (the statement)
- * and paths are the caller's to free, also on failure. */
+ * every key and writes BASE.intoto.jsonl (+ BASE.pb with with_pb) and, first,
+ * the tree files of the datasets whose records were reported
+ * (BASE.records-NAME.mptree, recorder/dstrees.h; their paths are appended
+ * to trees when it is not NULL). BASE is base, else the default next to the
+ * first subject. Prints the build's warnings and a kept previous file as
+ * "mlprov CMD: ...". *st (the statement) and paths are the caller's to free,
+ * also on failure. */
 int cli_write_provenance(const char *cmd, const mp_record *rec, const mp_prov_opts *po, const char *base,
-                         const cli_keys *keys, int with_pb, json_t **st, mp_attest_paths *paths, mp_err *e);
+                         const cli_keys *keys, int with_pb, json_t **st, mp_attest_paths *paths,
+                         json_t *trees, mp_err *e);
 
 /* Parses a non-negative integer option; -1 if malformed. */
 long long cli_parse_count(const char *s);
@@ -60,5 +64,6 @@ int cmd_lineage(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_dataset(int argc, char **argv);
 
 #endif

@@ -175,6 +175,8 @@ int cmd_event(int argc, char **argv) {
     else {
       for (int i = 1; i < npos; i++)
         if (mlprov_record(h, pos[0], pos[i], strlen(pos[i])) != 0) rc = -1;
+      /* lines are records of format "lines": a verifier reads a record file as one line */
+      if (o.lines && npos == 1 && mlprov_record_format(h, pos[0], "lines") != 0) rc = -1;
       if (o.lines && rc == 0) rc = send_lines(h, pos[0], o.lines);
     }
   } else if (strcmp(kind, "exec") == 0) {

@@ -61,7 +61,7 @@ int cmd_recover(int argc, char **argv) {
   mp_journal_reader *jr = NULL;
   mp_replay rp;
   memset(&rp, 0, sizeof rp);
-  json_t *st = NULL, *extra = json_array();
+  json_t *st = NULL, *extra = json_array(), *trees = json_array();
   const char **outputs = NULL;
   mp_attest_paths paths = {0};
   char *base = NULL;
@@ -136,7 +136,7 @@ int cmd_recover(int argc, char **argv) {
   };
   /* the run's --out was relative to its working directory, not to ours */
   base = out_base ? strdup(out_base) : run_out ? mp_record_abspath(rp.rec, run_out) : NULL;
-  if (cli_write_provenance("recover", rp.rec, &po, base, &keys, with_pb, &st, &paths, &e)) {
+  if (cli_write_provenance("recover", rp.rec, &po, base, &keys, with_pb, &st, &paths, trees, &e)) {
     mp_err_prefix(&e, "provenance NOT written");
     status = cli_fail("recover", &e);
     goto out;
@@ -147,6 +147,9 @@ int cmd_recover(int argc, char **argv) {
                     "incomplete): %s%s%s\n",
             (unsigned long long)rp.rec->stats.events, (unsigned long long)rp.frames, path, ended, paths.jsonl,
             paths.pb ? " and " : "", paths.pb ? paths.pb : "");
+    size_t ti;
+    json_t *tp;
+    json_array_foreach(trees, ti, tp) fprintf(stderr, "mlprov recover: dataset records tree: %s\n", json_string_value(tp));
   }
   status = 0;
 out:
@@ -155,6 +158,7 @@ out:
   mp_attest_paths_free(&paths);
   json_decref(st);
   json_decref(extra);
+  json_decref(trees);
   mp_replay_clear(&rp);
   mp_journal_reader_free(jr);
   cli_keys_free(&keys);

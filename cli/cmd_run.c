@@ -43,7 +43,10 @@ static const char usage_text[] =
     "in MLPROV_SOCKET for the hooks), then writes a signed SLSA v1 provenance:\n"
     "BASE.intoto.jsonl (DSSE envelope, JSON) and BASE.pb (protobuf). BASE is --out,\n"
     "or the first output. Subjects are the --output paths and the artifacts the\n"
-    "job reports; a directory is digested as a model (OMS files method).\n"
+    "job reports; a directory is digested as a model (OMS files method). Datasets\n"
+    "whose records the job reported get their Merkle roots signed in the\n"
+    "provenance and their trees kept as BASE.records-NAME.mptree, for\n"
+    "`mlprov dataset prove` (docs/dataset-transparency.md).\n"
     "\n"
     "options:\n"
     "  -k, --key KEY          signing key (PEM private key; repeat to co-sign);\n"
@@ -235,11 +238,11 @@ int cmd_run(int argc, char **argv) {
   mp_err_clear(&e);
   int status = 2;
   mp_record *rec = NULL;
-  json_t *st = NULL, *extra = json_array(), *warnings = json_array();
+  json_t *st = NULL, *extra = json_array(), *warnings = json_array(), *trees = json_array();
   mp_attest_paths paths = {0};
   mp_journal *journal = NULL;
   char *journal_path = NULL, *journal_backup = NULL;
-  if (!outputs || !extra || !warnings) {
+  if (!outputs || !extra || !warnings || !trees) {
     fprintf(stderr, "mlprov run: out of memory\n");
     goto out;
   }
@@ -448,7 +451,7 @@ int cmd_run(int argc, char **argv) {
       .extra_byproducts = extra,
       .warnings = warnings,
   };
-  int prc = cli_write_provenance("run", rec, &po, out_base, &keys, with_pb, &st, &paths, &e);
+  int prc = cli_write_provenance("run", rec, &po, out_base, &keys, with_pb, &st, &paths, trees, &e);
   if (prc) {
     fprintf(stderr, "mlprov run: provenance NOT written: %s\n", e.msg);
     if (journal)
@@ -465,6 +468,9 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr, "mlprov run: job exited with status %d; provenance: %s%s%s (%zu subject(s), %zu input(s), signed by %s key %.16s)\n",
             job_status, paths.jsonl, paths.pb ? " and " : "", paths.pb ? paths.pb : "", nsub, ndep,
             mp_key_type_name(mp_key_get_type(keys.keys[0])), mp_key_id(keys.keys[0]));
+    size_t ti;
+    json_t *tp;
+    json_array_foreach(trees, ti, tp) fprintf(stderr, "mlprov run: dataset records tree: %s\n", json_string_value(tp));
   }
   status = job_status;
 out:
@@ -475,6 +481,7 @@ out:
   json_decref(st);
   json_decref(extra);
   json_decref(warnings);
+  json_decref(trees);
   mp_record_free(rec);
   cli_keys_free(&keys);
   free(outputs);

@@ -24,6 +24,7 @@ static const mp_cmd commands[] = {
     {"recover", cmd_recover, "sign the provenance of a run from its journal (after a crash)"},
     {"journal", cmd_journal, "journal verify: check a run journal's hash chain (and its provenance)"},
     {"merge", cmd_merge, "merge the node attestations of a distributed job into one provenance"},
+    {"dataset", cmd_dataset, "dataset transparency: commit records, prove and verify (non-)inclusion"},
 };
 
 static void usage(FILE *out) {

@@ -29,6 +29,49 @@ void mp_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
   EVP_MD_CTX_free(ctx);
 }
 
+struct mp_sha256_ctx {
+  EVP_MD *md;       /* fetched once: EVP_sha256() would fetch on every init */
+  EVP_MD_CTX *ctx;
+};
+
+mp_sha256_ctx *mp_sha256_ctx_new(void) {
+  mp_sha256_ctx *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+  c->ctx = EVP_MD_CTX_new();
+  if (!c->md || !c->ctx) {
+    mp_sha256_ctx_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+void mp_sha256_ctx_free(mp_sha256_ctx *c) {
+  if (!c) return;
+  EVP_MD_CTX_free(c->ctx);
+  EVP_MD_free(c->md);
+  free(c);
+}
+
+void mp_sha256_begin(mp_sha256_ctx *c) { EVP_DigestInit_ex(c->ctx, c->md, NULL); }
+
+void mp_sha256_update(mp_sha256_ctx *c, const void *data, size_t len) {
+  EVP_DigestUpdate(c->ctx, data, len);
+}
+
+void mp_sha256_end(mp_sha256_ctx *c, uint8_t out[MP_SHA256_LEN]) {
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(c->ctx, out, &n);
+}
+
+void mp_sha256_ctx_2(mp_sha256_ctx *c, const void *a, size_t alen, const void *b, size_t blen,
+                     uint8_t out[MP_SHA256_LEN]) {
+  mp_sha256_begin(c);
+  EVP_DigestUpdate(c->ctx, a, alen);
+  EVP_DigestUpdate(c->ctx, b, blen);
+  mp_sha256_end(c, out);
+}
+
 static const EVP_MD *md_by_name(const char *alg) {
   if (!alg || strcmp(alg, "sha256") == 0) return EVP_sha256();
   if (strcmp(alg, "sha384") == 0) return EVP_sha384();

@@ -28,6 +28,22 @@ void mp_sha256(const void *data, size_t len, uint8_t out[MP_SHA256_LEN]);
 void mp_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
                  uint8_t out[MP_SHA256_LEN]);
 
+/* A reusable SHA-256 context for hashing many small messages: it saves the
+ * per-call EVP fetch and allocation (about 4x faster than mp_sha256 for
+ * 64-byte messages). One context per thread; not thread-safe. */
+typedef struct mp_sha256_ctx mp_sha256_ctx;
+
+/* NULL when out of memory or when OpenSSL has no SHA-256. */
+mp_sha256_ctx *mp_sha256_ctx_new(void);
+void mp_sha256_ctx_free(mp_sha256_ctx *c);
+/* Streaming use: begin, update any number of times, end. */
+void mp_sha256_begin(mp_sha256_ctx *c);
+void mp_sha256_update(mp_sha256_ctx *c, const void *data, size_t len);
+void mp_sha256_end(mp_sha256_ctx *c, uint8_t out[MP_SHA256_LEN]);
+/* SHA-256(a || b) in one call. */
+void mp_sha256_ctx_2(mp_sha256_ctx *c, const void *a, size_t alen, const void *b, size_t blen,
+                     uint8_t out[MP_SHA256_LEN]);
+
 /* Hashes len bytes of fd from offset (len = UINT64_MAX: to end of file) with
  * algorithm alg ("sha256", "sha384", "sha512", "blake2b"). buf is a caller
  * scratch buffer of MP_HASH_BUF bytes, or NULL to allocate one. */

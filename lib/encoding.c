@@ -118,3 +118,13 @@ int mp_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outlen) {
   *outlen = o;
   return 0;
 }
+
+void mp_put_be64(uint8_t *p, uint64_t v) {
+  for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+
+uint64_t mp_get_be64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+  return v;
+}

@@ -15,6 +15,10 @@ int mp_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen);
 /* True if s is non-empty lowercase hex of even length. */
 int mp_is_lower_hex(const char *s);
 
+/* Unsigned 64-bit big-endian integers in binary file formats. */
+void mp_put_be64(uint8_t *p, uint64_t v);
+uint64_t mp_get_be64(const uint8_t *p);
+
 /* Length of the encoding of len bytes, without the NUL. */
 size_t mp_b64_encoded_len(size_t len);
 /* Returns a malloc'd NUL-terminated string, or NULL on OOM. */

@@ -1,6 +1,6 @@
 /* hashpool.c — see hashpool.h. Work distribution is one atomic counter over
- * the job array; jobs are expected to be sorted largest first by callers that
- * care about tail latency. */
+ * the tasks (mp_parallel_for); file jobs are expected to be sorted largest
+ * first by callers that care about tail latency. */
 #include "hashpool.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,12 +18,19 @@
 
 typedef struct pool {
   mp_hash_job *jobs;
-  size_t n;
   const char *alg;
-  atomic_size_t next;
   mp_hash_progress_cb progress;
   void *ctx;
+  uint8_t **bufs;          /* one read buffer per worker, NULL when OOM */
 } pool;
+
+typedef struct par {
+  mp_task_fn fn;
+  void *ctx;
+  size_t ntasks;
+  atomic_size_t next;
+  atomic_uint worker_ids;
+} par;
 
 unsigned mp_cpu_count(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -71,37 +79,64 @@ done:
   }
 }
 
-static void *worker(void *arg) {
-  pool *p = arg;
-  uint8_t *buf = malloc(MP_HASH_BUF);
+void mp_hint_hugepages(void *p, size_t len) {
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = ((uintptr_t)p + len) & ~(huge - 1);
+  if (p && end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
+unsigned mp_parallel_workers(unsigned threads, size_t ntasks) {
+  if (!threads) threads = mp_cpu_count();
+  if (threads > 1024) threads = 1024;
+  if (threads > ntasks) threads = ntasks ? (unsigned)ntasks : 1;
+  return threads;
+}
+
+static void *par_worker(void *arg) {
+  par *p = arg;
+  unsigned id = atomic_fetch_add(&p->worker_ids, 1);
   for (;;) {
     size_t i = atomic_fetch_add(&p->next, 1);
-    if (i >= p->n) break;
-    if (!buf) {
-      p->jobs[i].rc = MP_ENOMEM;
-      snprintf(p->jobs[i].error, sizeof p->jobs[i].error, "out of memory");
-      continue;
-    }
-    run_job(p, &p->jobs[i], buf);
+    if (i >= p->ntasks) break;
+    p->fn(p->ctx, i, id);
   }
-  free(buf);
   return NULL;
+}
+
+void mp_parallel_for(unsigned threads, size_t ntasks, mp_task_fn fn, void *ctx) {
+  par p = {.fn = fn, .ctx = ctx, .ntasks = ntasks};
+  atomic_init(&p.next, 0);
+  atomic_init(&p.worker_ids, 0);
+  threads = mp_parallel_workers(threads, ntasks);
+  pthread_t *tids = threads > 1 ? calloc(threads - 1, sizeof *tids) : NULL;
+  unsigned started = 0;
+  if (tids)
+    for (; started + 1 < threads; started++)
+      if (pthread_create(&tids[started], NULL, par_worker, &p) != 0) break;
+  par_worker(&p); /* the calling thread works too */
+  for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
+  free(tids);
+}
+
+static void hash_task(void *ctx, size_t i, unsigned worker) {
+  pool *p = ctx;
+  if (!p->bufs || !p->bufs[worker]) {
+    p->jobs[i].rc = MP_ENOMEM;
+    snprintf(p->jobs[i].error, sizeof p->jobs[i].error, "out of memory");
+    return;
+  }
+  run_job(p, &p->jobs[i], p->bufs[worker]);
 }
 
 int mp_hash_jobs(mp_hash_job *jobs, size_t n, unsigned threads, const char *alg,
                  mp_hash_progress_cb progress, void *ctx, mp_err *e) {
-  pool p = {.jobs = jobs, .n = n, .alg = alg, .progress = progress, .ctx = ctx};
-  atomic_init(&p.next, 0);
-  if (!threads) threads = mp_cpu_count();
-  if (threads > n) threads = n ? (unsigned)n : 1;
-  pthread_t *tids = calloc(threads, sizeof *tids);
-  unsigned started = 0;
-  if (tids)
-    for (; started + 1 < threads; started++)
-      if (pthread_create(&tids[started], NULL, worker, &p) != 0) break;
-  worker(&p); /* the calling thread works too */
-  for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
-  free(tids);
+  pool p = {.jobs = jobs, .alg = alg, .progress = progress, .ctx = ctx};
+  unsigned nw = mp_parallel_workers(threads, n);
+  p.bufs = calloc(nw, sizeof *p.bufs);
+  for (unsigned w = 0; p.bufs && w < nw; w++) p.bufs[w] = malloc(MP_HASH_BUF);
+  mp_parallel_for(nw, n, hash_task, &p);
+  for (unsigned w = 0; p.bufs && w < nw; w++) free(p.bufs[w]);
+  free(p.bufs);
   for (size_t i = 0; i < n; i++)
     if (jobs[i].rc) return mp_err_set(e, jobs[i].rc, "%s", jobs[i].error);
   return 0;

@@ -34,6 +34,22 @@ typedef void (*mp_hash_progress_cb)(void *ctx, uint64_t bytes);
 int mp_hash_jobs(mp_hash_job *jobs, size_t n, unsigned threads, const char *alg,
                  mp_hash_progress_cb progress, void *ctx, mp_err *e);
 
+/* Runs fn(ctx, task, worker) for every task in [0, ntasks) on up to `threads`
+ * threads (0: one per CPU; the calling thread is one of them). Tasks are
+ * handed out in increasing order through one atomic counter; `worker` is in
+ * [0, threads) and lets fn use per-worker scratch state. Returns the number of
+ * workers used (for sizing such state, call with the same threads value and
+ * allocate mp_parallel_workers(threads, ntasks) slots). */
+typedef void (*mp_task_fn)(void *ctx, size_t task, unsigned worker);
+unsigned mp_parallel_workers(unsigned threads, size_t ntasks);
+void mp_parallel_for(unsigned threads, size_t ntasks, mp_task_fn fn, void *ctx);
+
+/* Asks the kernel to back the 2 MiB-aligned part of a large buffer with huge
+ * pages before it is first written: first writes to fresh memory cost a page
+ * fault per 4 KiB, which dominates building trees of millions of leaves on
+ * some virtual machines. A hint only: harmless when not honoured. */
+void mp_hint_hugepages(void *p, size_t len);
+
 /* Number of online CPUs (at least 1). */
 unsigned mp_cpu_count(void);
 

@@ -99,11 +99,12 @@ static char **build_env(mp_agent *a) {
   size_t n = 0, extra = 0;
   while (environ[n]) n++;
   while (a->opts->extra_env && a->opts->extra_env[extra]) extra++;
-  char **env = calloc(n + extra + 2, sizeof *env);
+  char **env = calloc(n + extra + 3, sizeof *env);
   if (!env) return NULL;
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
-    if (strncmp(environ[i], "MLPROV_SOCKET=", 14) == 0) continue;
+    if (strncmp(environ[i], "MLPROV_SOCKET=", 14) == 0 || strncmp(environ[i], "MLPROV_MAX_FRAME=", 17) == 0)
+      continue;
     int overridden = 0;
     for (size_t j = 0; j < extra; j++) {
       const char *eq = strchr(a->opts->extra_env[j], '=');
@@ -115,6 +116,8 @@ static char **build_env(mp_agent *a) {
   for (size_t j = 0; j < extra; j++) env[k++] = a->opts->extra_env[j];
   snprintf(a->sockvar, sizeof a->sockvar, "MLPROV_SOCKET=%s", a->sockpath);
   env[k++] = a->sockvar;
+  snprintf(a->framevar, sizeof a->framevar, "MLPROV_MAX_FRAME=%zu", a->max_frame);
+  env[k++] = a->framevar;
   env[k] = NULL;
   return env;
 }

@@ -45,6 +45,7 @@ typedef struct mp_agent {
   char sockdir[128];
   char sockpath[160];
   char sockvar[176];        /* "MLPROV_SOCKET=" sockpath, for the job's environment */
+  char framevar[48];        /* "MLPROV_MAX_FRAME=" max_frame: hooks size their batches by it */
   char readbuf[65536];      /* lent to every read; frames are copied out at once */
 } mp_agent;
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "collect.h"
+#include "dsclaim.h"
 #include "encoding.h"
 #include "fileio.h"
 #include "hashpool.h"
@@ -264,7 +265,39 @@ static void add_source(const mp_record *rec, json_t *deps) {
   json_array_append_new(deps, rd);
 }
 
-static void add_datasets(const mp_record *rec, plan *p, json_t *deps, json_t *warnings) {
+/* Records reported through the hooks: the dataset's commitment (both tree
+ * roots and sizes, record format; dsclaim.h). The format is the one the
+ * record senders named, else the dataset's declared one, else "records". */
+static void annotate_records(const mp_record *rec, const char *name, json_t *rd, const json_t *declared_fmt,
+                             const json_t *declared_root, unsigned threads, json_t *warnings) {
+  json_t *li = json_object_get(rec->leafsets_index, name);
+  if (!li) return;
+  const mp_leafset *ls = &rec->leafsets[json_integer_value(li)];
+  mp_dsformat fmt = MP_DSFMT_RECORDS, declared;
+  int have_declared = json_is_string(declared_fmt) && mp_dsformat_parse(json_string_value(declared_fmt), &declared) == 0;
+  if (ls->format >= 0) fmt = (mp_dsformat)ls->format;
+  else if (have_declared) fmt = declared;
+  if (ls->format_conflict)
+    warn(warnings, "dataset %s: its records were reported with different record formats; %s was kept", name,
+         mp_dsformat_name(fmt));
+  else if (ls->format >= 0 && have_declared && declared != fmt)
+    warn(warnings, "dataset %s: declared record format %s, records reported as %s", name,
+         mp_dsformat_name(declared), mp_dsformat_name(fmt));
+  mp_dscommit c;
+  mp_err e;
+  mp_err_clear(&e);
+  if (mp_dstree_commit(ls->leaves, ls->n, threads, &c, NULL, &e) || mp_dsclaim_annotate(rd, &c, fmt)) {
+    warn(warnings, "dataset %s: its %zu records could not be committed: %s", name, ls->n, e.msg);
+    return;
+  }
+  char hex[2 * MP_SHA256_LEN + 1];
+  mp_hex_encode(c.root, MP_SHA256_LEN, hex);
+  if (json_is_string(declared_root) && strcmp(json_string_value(declared_root), hex) != 0)
+    warn(warnings, "dataset %s: declared Merkle root %s but its %zu records hash to %s", name,
+         json_string_value(declared_root), ls->n, hex);
+}
+
+static void add_datasets(const mp_record *rec, plan *p, json_t *deps, unsigned threads, json_t *warnings) {
   const char *name;
   json_t *d;
   json_object_foreach(rec->datasets, name, d) {
@@ -299,17 +332,8 @@ static void add_datasets(const mp_record *rec, plan *p, json_t *deps, json_t *wa
     json_object_foreach(d, k, v) {
       if (strcmp(k, "uri") && strcmp(k, "path") && strcmp(k, "digest")) mp_rd_annotate(rd, k, json_deep_copy(v));
     }
-    /* Records reported through the hooks: their RFC 9162 root and size. */
-    json_t *li = json_object_get(rec->leafsets_index, name);
-    if (li) {
-      const mp_leafset *ls = &rec->leafsets[json_integer_value(li)];
-      uint8_t root[MP_SHA256_LEN];
-      char hex[2 * MP_SHA256_LEN + 1];
-      mp_merkle_root(ls->leaves, ls->n, root);
-      mp_hex_encode(root, MP_SHA256_LEN, hex);
-      mp_rd_annotate(rd, "recordsMerkleRoot", json_string(hex));
-      mp_rd_annotate(rd, "recordsTreeSize", json_integer((json_int_t)ls->n));
-    }
+    annotate_records(rec, name, rd, json_object_get(d, "recordFormat"), json_object_get(d, "merkleRoot"), threads,
+                     warnings);
     if (!json_object_get(rd, "uri") && !json_object_get(rd, "digest") && !json_object_get(rd, "name"))
       json_object_set_new(rd, "name", json_string(name));
     json_array_append_new(deps, rd);
@@ -318,15 +342,9 @@ static void add_datasets(const mp_record *rec, plan *p, json_t *deps, json_t *wa
   json_t *li;
   json_object_foreach(rec->leafsets_index, name, li) {
     if (json_object_get(rec->datasets, name)) continue;
-    const mp_leafset *ls = &rec->leafsets[json_integer_value(li)];
-    uint8_t root[MP_SHA256_LEN];
-    char hex[2 * MP_SHA256_LEN + 1];
-    mp_merkle_root(ls->leaves, ls->n, root);
-    mp_hex_encode(root, MP_SHA256_LEN, hex);
     json_t *rd = mp_rd_new(name, NULL, NULL, NULL);
     mp_rd_annotate(rd, "kind", json_string("dataset"));
-    mp_rd_annotate(rd, "recordsMerkleRoot", json_string(hex));
-    mp_rd_annotate(rd, "recordsTreeSize", json_integer((json_int_t)ls->n));
+    annotate_records(rec, name, rd, NULL, NULL, threads, warnings);
     json_array_append_new(deps, rd);
   }
 }
@@ -513,7 +531,7 @@ int mp_provenance_build(const mp_record *rec, const mp_prov_opts *o, json_t *war
   }
   json_t *deps = json_array();
   add_source(rec, deps);
-  add_datasets(rec, &p, deps, warnings);
+  add_datasets(rec, &p, deps, o->threads, warnings);
   add_packages(rec, deps);
   add_base_models(rec, &p, deps, warnings);
   add_files(rec, &p, rec->files_read, "file", deps, errors, warnings);

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dsrecord.h"
 #include "encoding.h"
 #include "fileio.h"
+#include "hashpool.h"
 #include "merkle.h"
 #include "statement.h"
 
@@ -219,7 +221,9 @@ static json_t *param_value(const char *text) {
   return v ? v : json_string(text);
 }
 
-static int add_leaf(mp_record *r, const char *dataset, const uint8_t leaf[MP_SHA256_LEN]) {
+/* Appends n leaf hashes to the dataset's leafset; fmt is the format the
+ * sender named ("" or NULL: none). -1 when out of memory. */
+static int add_leaves(mp_record *r, const char *dataset, const uint8_t *leaves, size_t n, const char *fmt) {
   json_t *idx = json_object_get(r->leafsets_index, dataset);
   size_t i;
   if (idx) {
@@ -229,20 +233,29 @@ static int add_leaf(mp_record *r, const char *dataset, const uint8_t leaf[MP_SHA
     if (!nl) return -1;
     r->leafsets = nl;
     memset(&nl[r->nleafsets], 0, sizeof *nl);
+    nl[r->nleafsets].format = -1;
     i = r->nleafsets++;
     json_object_set_new(r->leafsets_index, dataset, json_integer((json_int_t)i));
   }
   mp_leafset *ls = &r->leafsets[i];
-  if (ls->n == ls->cap) {
-    size_t ncap = ls->cap ? ls->cap * 2 : 1024;
+  if (fmt && *fmt) {
+    mp_dsformat f;
+    if (mp_dsformat_parse(fmt, &f) != 0) ls->format_conflict = 1;
+    else if (ls->format < 0) ls->format = (int)f;
+    else if (ls->format != (int)f) ls->format_conflict = 1;
+  }
+  if (ls->cap - ls->n < n) {
+    size_t ncap = ls->cap ? ls->cap : 1024;
+    while (ncap - ls->n < n) ncap *= 2;
     uint8_t *nb = realloc(ls->leaves, ncap * MP_SHA256_LEN);
     if (!nb) return -1;
+    mp_hint_hugepages(nb + ls->n * MP_SHA256_LEN, (ncap - ls->n) * MP_SHA256_LEN);
     r->mem += (ncap - ls->cap) * MP_SHA256_LEN;
     ls->leaves = nb;
     ls->cap = ncap;
   }
-  memcpy(ls->leaves + ls->n * MP_SHA256_LEN, leaf, MP_SHA256_LEN);
-  ls->n++;
+  memcpy(ls->leaves + ls->n * MP_SHA256_LEN, leaves, n * MP_SHA256_LEN);
+  ls->n += n;
   return 0;
 }
 
@@ -393,11 +406,20 @@ int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint
       break;
     case MLPROV__EVENT__V1__EVENT__KIND_RECORD: {
       const Mlprov__Event__V1__Record *rec = ev->record;
+      const char *ds = rec->dataset && *rec->dataset ? rec->dataset : "default";
+      if (rec->leaf_hashes.len) {
+        if (rec->leaf_hashes.len % MP_SHA256_LEN)
+          return mp_err_set(e, MP_EPARSE, "record event: leaf hashes of %zu bytes (want a multiple of 32)",
+                            rec->leaf_hashes.len);
+        if (add_leaves(r, ds, rec->leaf_hashes.data, rec->leaf_hashes.len / MP_SHA256_LEN, rec->record_format))
+          goto nomem;
+        break;
+      }
       uint8_t leaf[MP_SHA256_LEN];
       if (rec->leaf_hash.len == MP_SHA256_LEN) memcpy(leaf, rec->leaf_hash.data, MP_SHA256_LEN);
       else if (rec->leaf_hash.len == 0) mp_merkle_leaf_hash(rec->data.data, rec->data.len, leaf);
       else return mp_err_set(e, MP_EPARSE, "record event: leaf hash of %zu bytes (want 32)", rec->leaf_hash.len);
-      if (add_leaf(r, rec->dataset && *rec->dataset ? rec->dataset : "default", leaf)) goto nomem;
+      if (add_leaves(r, ds, leaf, 1, rec->record_format)) goto nomem;
       break;
     }
     case MLPROV__EVENT__V1__EVENT__KIND_HOOK_STATS:

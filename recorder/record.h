@@ -20,6 +20,8 @@
 typedef struct mp_leafset {
   uint8_t *leaves;      /* n * 32 bytes, in arrival order */
   size_t n, cap;
+  int format;           /* mp_dsformat the senders named, -1: none */
+  int format_conflict;  /* senders named different formats (the first is kept) */
 } mp_leafset;
 
 typedef struct mp_record_stats {

@@ -74,6 +74,9 @@ static sample *read_dataset(mlprov_hook *h, const char *path, int *n) {
     fclose(f);
     return NULL;
   }
+  /* records are CSV lines (without "\n"): `mlprov dataset prove` then takes a
+   * record file holding one line, as `grep` or `sed -n Np` print it */
+  mlprov_record_format(h, "synthetic-8d", "lines");
   while (fgets(line, sizeof line, f)) {
     if (count == cap) {
       cap *= 2;
@@ -82,7 +85,7 @@ static sample *read_dataset(mlprov_hook *h, const char *path, int *n) {
       s = ns;
     }
     size_t len = strcspn(line, "\n");
-    /* each record goes into the dataset's Merkle tree (RFC 9162 leaf) */
+    /* each record goes into the dataset's Merkle trees (hashed here, sent in batches) */
     mlprov_record(h, "synthetic-8d", line, len);
     char *p = line;
     s[count].y = (int)strtol(p, &p, 10);

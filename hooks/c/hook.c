@@ -7,6 +7,15 @@
  * stream, so the hook then closes the connection and counts every later event
  * as dropped (reported on stderr once, and to the agent when possible).
  *
+ * Dataset records are hashed here (RFC 9162 leaf hash, OpenSSL SHA-256: about
+ * 0.2 us for a 100-byte record, 0.6 ms for 1 MB) and their 32-byte leaf
+ * hashes are batched: one frame per RECORD_BATCH records of one dataset (fewer
+ * when MLPROV_MAX_FRAME is small), sent when the batch is full, when records of
+ * another dataset arrive, when the batch is a second old (checked on the next
+ * record), on mlprov_record_flush() and on close. So a training loop pays one
+ * hash and a memcpy per sample, and a system call per thousand. A process
+ * that exits without mlprov_hook_close() loses its unsent batch.
+ *
  * A handle opened with acks sets Hello.want_acks; the agent then writes Ack
  * frames back, which only mlprov_hook_sync reads (with poll and a deadline),
  * so sending never waits for them. Acks are cumulative (highest seq).
@@ -14,6 +23,7 @@
 #include "mlprov_hook.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +40,9 @@
 
 #define HOOK_VERSION "0.1.0"
 #define SEND_TIMEOUT_SEC 5
+#define RECORD_BATCH 1024          /* leaf hashes per frame (32 KiB) */
+#define BATCH_MAX_AGE_NS 1000000000LL
+#define MAX_FORMATS 16
 
 typedef Mlprov__Event__V1__Event Event;
 
@@ -40,6 +53,16 @@ struct mlprov_hook {
   uint64_t seq;
   uint64_t sent;
   uint64_t dropped;
+  EVP_MD *sha256;     /* fetched once */
+  /* the pending batch of record leaf hashes (all of one dataset) */
+  char *batch_dataset;
+  uint8_t *batch;
+  size_t batch_n, batch_cap;
+  struct timespec batch_started;
+  /* record formats named with mlprov_record_format */
+  char *format_dataset[MAX_FORMATS];
+  char format_name[MAX_FORMATS][16];
+  size_t nformats;
   int want_acks;
   uint64_t acked;     /* highest seq the agent acknowledged */
   int journaled;      /* ... and whether it said "in the journal" */
@@ -83,6 +106,14 @@ static mlprov_hook *open_hook(const char *socket_path, int hook_kind, int want_a
   if (!socket_path) socket_path = getenv("MLPROV_SOCKET");
   if (!socket_path || !*socket_path) return h;
   h->under_mlprov = 1;
+  h->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+  h->batch_cap = RECORD_BATCH;
+  /* a batch frame must fit the agent's frame limit (minus room for the rest) */
+  const char *mf = getenv("MLPROV_MAX_FRAME");
+  char *mf_end = NULL;
+  long max_frame = mf ? strtol(mf, &mf_end, 10) : 0;
+  if (mf && mf_end && !*mf_end && max_frame > 0 && (size_t)max_frame < RECORD_BATCH * 32 + 1024)
+    h->batch_cap = max_frame > 1024 + 32 ? ((size_t)max_frame - 1024) / 32 : 1;
   int saved_errno = errno;
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   if (strlen(socket_path) >= sizeof addr.sun_path) goto fail;
@@ -153,11 +184,14 @@ static int read_acks(mlprov_hook *h, int wait_ms) {
   return rc < 0 ? -1 : 0;
 }
 
+static int flush_locked(mlprov_hook *h);
+
 int mlprov_hook_sync(mlprov_hook *h, int timeout_ms) {
   if (!h || !h->under_mlprov) return 0;
   int saved_errno = errno;
   pthread_mutex_lock(&h->lock);
   int rc = -1;
+  flush_locked(h); /* queued record hashes are covered too */
   if (h->fd >= 0 && h->want_acks) {
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -184,12 +218,10 @@ int mlprov_hook_active(const mlprov_hook *h) { return h && h->fd >= 0; }
 
 uint64_t mlprov_hook_dropped(const mlprov_hook *h) { return h ? h->dropped : 0; }
 
-/* Fills seq/time and sends; errno is preserved for the caller's program. */
-static int emit(mlprov_hook *h, Event *ev) {
-  if (!h || !h->under_mlprov) return 0;
-  int saved_errno = errno;
+/* Fills seq/time and sends one frame; the caller holds the lock. `count` is
+ * the number of events the frame carries (records in a batch). */
+static int emit_locked(mlprov_hook *h, Event *ev, uint64_t count) {
   int rc = -1;
-  pthread_mutex_lock(&h->lock);
   if (h->fd >= 0) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -199,13 +231,90 @@ static int emit(mlprov_hook *h, Event *ev) {
     ev->seq = ++h->seq;
     ev->time = &t;
     if (send_frame(h, &ev->base) == 0) {
-      h->sent++;
+      h->sent += count;
       rc = 0;
     } else {
       go_quiet(h);
     }
   }
-  if (rc) h->dropped++;
+  if (rc) h->dropped += count;
+  return rc;
+}
+
+static const char *format_of(const mlprov_hook *h, const char *dataset) {
+  for (size_t i = 0; i < h->nformats; i++)
+    if (strcmp(h->format_dataset[i], dataset) == 0) return h->format_name[i];
+  return "";
+}
+
+/* Sends the pending batch (lock held). */
+static int flush_locked(mlprov_hook *h) {
+  if (!h->batch_n) return 0;
+  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
+  Mlprov__Event__V1__Record r = MLPROV__EVENT__V1__RECORD__INIT;
+  r.dataset = h->batch_dataset;
+  r.leaf_hashes.data = h->batch;
+  r.leaf_hashes.len = h->batch_n * 32;
+  r.record_format = (char *)format_of(h, h->batch_dataset);
+  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_RECORD;
+  ev.record = &r;
+  int rc = emit_locked(h, &ev, h->batch_n);
+  h->batch_n = 0;
+  return rc;
+}
+
+/* Fills seq/time and sends; errno is preserved for the caller's program. */
+static int emit(mlprov_hook *h, Event *ev) {
+  if (!h || !h->under_mlprov) return 0;
+  int saved_errno = errno;
+  pthread_mutex_lock(&h->lock);
+  int rc = emit_locked(h, ev, 1);
+  pthread_mutex_unlock(&h->lock);
+  errno = saved_errno;
+  return rc;
+}
+
+static int64_t elapsed_ns(const struct timespec *since) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)(now.tv_sec - since->tv_sec) * 1000000000LL + (now.tv_nsec - since->tv_nsec);
+}
+
+/* Queues one leaf hash of `dataset`, flushing as the header comment says. */
+static int add_leaf(mlprov_hook *h, const char *dataset, const uint8_t leaf[32]) {
+  int saved_errno = errno, rc = 0;
+  pthread_mutex_lock(&h->lock);
+  if (h->fd < 0) {
+    h->dropped++;
+    rc = -1;
+    goto out;
+  }
+  if (h->batch_n && strcmp(h->batch_dataset, dataset) != 0) rc = flush_locked(h);
+  if (!h->batch) h->batch = malloc(h->batch_cap * 32);
+  if (!h->batch_n) {
+    free(h->batch_dataset);
+    h->batch_dataset = strdup(dataset);
+    clock_gettime(CLOCK_MONOTONIC, &h->batch_started);
+  }
+  if (!h->batch || !h->batch_dataset) {
+    h->dropped++;
+    rc = -1;
+    goto out;
+  }
+  memcpy(h->batch + h->batch_n++ * 32, leaf, 32);
+  if (h->batch_n == h->batch_cap || elapsed_ns(&h->batch_started) >= BATCH_MAX_AGE_NS)
+    rc |= flush_locked(h);
+out:
+  pthread_mutex_unlock(&h->lock);
+  errno = saved_errno;
+  return rc ? -1 : 0;
+}
+
+int mlprov_record_flush(mlprov_hook *h) {
+  if (!h || !h->under_mlprov) return 0;
+  int saved_errno = errno;
+  pthread_mutex_lock(&h->lock);
+  int rc = flush_locked(h);
   pthread_mutex_unlock(&h->lock);
   errno = saved_errno;
   return rc;
@@ -213,6 +322,9 @@ static int emit(mlprov_hook *h, Event *ev) {
 
 void mlprov_hook_close(mlprov_hook *h) {
   if (!h) return;
+  pthread_mutex_lock(&h->lock);
+  flush_locked(h);
+  pthread_mutex_unlock(&h->lock);
   if (h->fd >= 0) {
     Event ev = MLPROV__EVENT__V1__EVENT__INIT;
     Mlprov__Event__V1__HookStats st = MLPROV__EVENT__V1__HOOK_STATS__INIT;
@@ -228,6 +340,10 @@ void mlprov_hook_close(mlprov_hook *h) {
   go_quiet(h);
   mp_frame_reader_free(&h->acks);
   pthread_mutex_destroy(&h->lock);
+  EVP_MD_free(h->sha256);
+  free(h->batch);
+  free(h->batch_dataset);
+  for (size_t i = 0; i < h->nformats; i++) free(h->format_dataset[i]);
   free(h);
 }
 
@@ -359,25 +475,49 @@ int mlprov_annotate(mlprov_hook *h, const char *key, const char *text) {
 }
 
 int mlprov_record(mlprov_hook *h, const char *dataset, const void *data, size_t len) {
-  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-  Mlprov__Event__V1__Record r = MLPROV__EVENT__V1__RECORD__INIT;
-  r.dataset = S(dataset);
-  r.data.data = (uint8_t *)data;
-  r.data.len = len;
-  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_RECORD;
-  ev.record = &r;
-  return emit(h, &ev);
+  if (!h || !h->under_mlprov) return 0;
+  static const uint8_t prefix = 0x00;
+  uint8_t leaf[32];
+  unsigned int n = 0;
+  int saved_errno = errno;
+  EVP_MD_CTX *c = EVP_MD_CTX_new();
+  int ok = c && h->sha256 && EVP_DigestInit_ex(c, h->sha256, NULL) && EVP_DigestUpdate(c, &prefix, 1) &&
+           EVP_DigestUpdate(c, data, len) && EVP_DigestFinal_ex(c, leaf, &n);
+  EVP_MD_CTX_free(c);
+  errno = saved_errno;
+  if (!ok) {
+    pthread_mutex_lock(&h->lock);
+    h->dropped++;
+    pthread_mutex_unlock(&h->lock);
+    return -1;
+  }
+  return add_leaf(h, S(dataset), leaf);
 }
 
 int mlprov_record_leaf(mlprov_hook *h, const char *dataset, const uint8_t leaf_hash[32]) {
-  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-  Mlprov__Event__V1__Record r = MLPROV__EVENT__V1__RECORD__INIT;
-  r.dataset = S(dataset);
-  r.leaf_hash.data = (uint8_t *)leaf_hash;
-  r.leaf_hash.len = 32;
-  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_RECORD;
-  ev.record = &r;
-  return emit(h, &ev);
+  if (!h || !h->under_mlprov) return 0;
+  return add_leaf(h, S(dataset), leaf_hash);
+}
+
+int mlprov_record_format(mlprov_hook *h, const char *dataset, const char *format) {
+  if (!h || !h->under_mlprov) return 0;
+  if (!format || strlen(format) >= sizeof h->format_name[0]) return -1;
+  int rc = 0;
+  pthread_mutex_lock(&h->lock);
+  size_t i = 0;
+  while (i < h->nformats && strcmp(h->format_dataset[i], S(dataset)) != 0) i++;
+  /* records already batched keep the format they were queued under */
+  if (h->batch_n && strcmp(h->batch_dataset, S(dataset)) == 0) rc = flush_locked(h);
+  if (i == h->nformats) {
+    if (i == MAX_FORMATS || !(h->format_dataset[i] = strdup(S(dataset)))) {
+      pthread_mutex_unlock(&h->lock);
+      return -1;
+    }
+    h->nformats++;
+  }
+  snprintf(h->format_name[i], sizeof h->format_name[i], "%s", format);
+  pthread_mutex_unlock(&h->lock);
+  return rc;
 }
 
 int mlprov_file_written(mlprov_hook *h, const char *path) {

@@ -14,7 +14,7 @@
  * Every call returns 0 when the event was handed to the agent (or when not
  * under mlprov), -1 when it could not be sent.
  *
- * Link: cc train.c $(pkg-config --cflags --libs mlprov-hook)
+ * Link: cc train.c libmlprov-hook.a -lprotobuf-c -lcrypto (or -lmlprov-hook)
  */
 #ifndef MLPROV_HOOK_H
 #define MLPROV_HOOK_H
@@ -81,12 +81,23 @@ MLPROV_HOOK_API int mlprov_artifact(mlprov_hook *h, const char *path, int role);
 MLPROV_HOOK_API int mlprov_base_model(mlprov_hook *h, const char *name, const char *digest,
                                       const char *uri, const char *provenance);
 MLPROV_HOOK_API int mlprov_annotate(mlprov_hook *h, const char *key, const char *text);
-/* One dataset record (dataset transparency); the agent hashes it. */
+/* Dataset transparency (docs/dataset-transparency.md). One record of a
+ * dataset: its RFC 9162 leaf hash SHA-256(0x00 || record) is computed here
+ * (the bytes never leave the process) and queued; queued hashes are sent in
+ * batches of up to 1024, at the latest with the next record a second later,
+ * on mlprov_record_flush() and on mlprov_hook_close(). The order of the
+ * records is the order of the calls. -1 when the record cannot be delivered. */
 MLPROV_HOOK_API int mlprov_record(mlprov_hook *h, const char *dataset, const void *data,
                                   size_t len);
-/* A precomputed RFC 9162 leaf hash, SHA-256(0x00 || record). */
+/* A record given by its precomputed leaf hash, SHA-256(0x00 || record). */
 MLPROV_HOOK_API int mlprov_record_leaf(mlprov_hook *h, const char *dataset,
                                        const uint8_t leaf_hash[32]);
+/* Names the record format ("lines", "jsonl", "files" or "records") of this
+ * handle's later records of `dataset`; a verifier uses it to read a record
+ * file as the job saw it (a line without its newline, for "lines"). */
+MLPROV_HOOK_API int mlprov_record_format(mlprov_hook *h, const char *dataset, const char *format);
+/* Sends the queued record hashes now. */
+MLPROV_HOOK_API int mlprov_record_flush(mlprov_hook *h);
 MLPROV_HOOK_API int mlprov_file_written(mlprov_hook *h, const char *path);
 MLPROV_HOOK_API int mlprov_exec(mlprov_hook *h, const char *path, const char *const *argv);
 

@@ -7,6 +7,9 @@
 #               Sigstore-bundle wrapper, JSON Lines with two envelopes
 #   statement/  the signed Statement (JSON) and its protobuf form
 #   journal/    the run's journal, cut inside its last frame, zero-tailed
+#   merkle_proof/  proof files (included, absent between two leaves, absent
+#               at each edge) and the tree file of the records r0..r6 that
+#               fuzz_merkle_proof commits to (first byte: 0 proof, 1 tree)
 # Usage: tests/fuzz/make_seeds.sh [BUILD_DIR]   (default build)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -70,4 +73,13 @@ PY
 cp o/m.journal "$C/journal/run.journal"
 head -c $(( $(stat -c %s o/m.journal) - 17 )) o/m.journal >"$C/journal/torn.journal"
 { head -c 400 o/m.journal; head -c 100 /dev/zero; } >"$C/journal/zero-tail.journal"
+mkdir -p "$C/merkle_proof" mp
+printf 'r0\nr1\nr2\nr3\nr4\nr5\nr6\n' >mp/fuzz
+"$B/mlprov" dataset commit -q mp/fuzz
+for r in r3 r35 a zz; do
+  printf '%s\n' "$r" >mp/$r
+  "$B/mlprov" dataset prove -q --tree mp/fuzz.mptree --record mp/$r --out mp/$r.proof
+  { printf '\0'; cat mp/$r.proof; } >"$C/merkle_proof/proof-$r"
+done
+{ printf '\1'; cat mp/fuzz.mptree; } >"$C/merkle_proof/tree"
 ls -l "$C"/*

@@ -76,7 +76,7 @@ expect_exit 0 "a program builds against the installed hook (shared)" \
   sh -c "cc \$CCSAN -o '$T/job' '$T/job.c' \$(PKG_CONFIG_PATH='$P/lib/pkgconfig' PKG_CONFIG_SYSROOT_DIR='$S' pkg-config --cflags --libs mlprov-hook)"
 expect_grep "program needs libmlprov-hook.so.0" 'NEEDED.*\[libmlprov-hook\.so\.0\]' <(readelf -d "$T/job")
 expect_exit 0 "a program links the installed static library" \
-  sh -c "cc \$CCSAN -o '$T/job-static' '$T/job.c' \$(PKG_CONFIG_PATH='$P/lib/pkgconfig' PKG_CONFIG_SYSROOT_DIR='$S' pkg-config --cflags mlprov-hook) '$P/lib/libmlprov-hook.a' \$(pkg-config --libs libprotobuf-c) -lpthread"
+  sh -c "cc \$CCSAN -o '$T/job-static' '$T/job.c' \$(PKG_CONFIG_PATH='$P/lib/pkgconfig' PKG_CONFIG_SYSROOT_DIR='$S' pkg-config --cflags mlprov-hook) '$P/lib/libmlprov-hook.a' \$(pkg-config --libs libprotobuf-c libcrypto) -lpthread"
 expect_no_grep "static program does not need the shared hook" 'libmlprov-hook' <(readelf -d "$T/job-static")
 cd "$T"
 expect_exit 0 "program runs without mlprov (hook is a no-op)" env LD_LIBRARY_PATH="$P/lib" ./job plain.bin

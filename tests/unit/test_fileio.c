@@ -15,15 +15,12 @@ static char dir[64];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/mlprov-tf-XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
+  return unit_tmpdir_make(dir, sizeof dir, "tf");
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return unit_tmpdir_remove(dir);
 }
 
 static void read_back(const char *path, const char *want) {

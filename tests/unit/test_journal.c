@@ -22,15 +22,12 @@ static char dir[64];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/mlprov-tj-XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
+  return unit_tmpdir_make(dir, sizeof dir, "tj");
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return unit_tmpdir_remove(dir);
 }
 
 static uint8_t *slurp(const char *path, size_t *len) {

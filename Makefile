@@ -16,13 +16,13 @@ DESTDIR   ?=
 
 DEBIAN_PACKAGES := build-essential clang pkg-config protobuf-c-compiler libprotobuf-c-dev \
   libprotobuf-dev libssl-dev libuv1-dev libjansson-dev libcmocka-dev libsqlite3-dev \
-  libyaml-dev git python3 openssl
+  libpq-dev postgresql libyaml-dev git python3 openssl
 
 SAN_ON    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SANFLAGS  := $(if $(filter 1,$(SAN)),$(SAN_ON))
 B         := $(if $(BUILD_DIR),$(BUILD_DIR),$(if $(filter 1,$(SAN)),build-san,build))
 
-PKGS      := libuv jansson libprotobuf-c openssl
+PKGS      := libuv jansson libprotobuf-c openssl sqlite3 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -111,9 +111,10 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmlprov.a $(APP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(filter-out $(B)/obj/cli/%,$(APP_OBJ)) $(B)/libmlprov.a \
 	  $(B)/libmlprov-hook.a $(LIBS) -lcmocka $(LDFLAGS_ALL) -o $@
-$(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov-hook.a
+# Tools may use libmlprov too (unused members of the archive are not linked).
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libmlprov.a $(B)/libmlprov-hook.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov-hook.a $$(pkg-config --libs libprotobuf-c) -lpthread -lm $(LDFLAGS_ALL) -o $@
+	$(CC) $(ALL_CFLAGS) $< $(B)/libmlprov.a $(B)/libmlprov-hook.a $(LIBS) $(LDFLAGS_ALL) -o $@
 
 $(B)/bench/%: bench/%.c $(B)/libmlprov.a $(APP_OBJ)
 	@mkdir -p $(dir $@)

@@ -37,5 +37,6 @@ int cmd_run(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_event(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 
 #endif

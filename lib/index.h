@@ -41,6 +41,12 @@ const char *mp_index_backend(const mp_index *idx); /* "sqlite" | "postgresql" */
  * ~/.local/share/mlprov/index.db (malloc'd). */
 char *mp_index_default_target(void);
 
+/* Times as the index keeps them, µs since the epoch <-> RFC 3339 (a bare
+ * YYYY-MM-DD is that day's midnight UTC); parse returns -1 if malformed;
+ * out >= 40 bytes. */
+int mp_index_time_parse(const char *s, int64_t *us);
+void mp_index_time_format(int64_t us, char *out, size_t len);
+
 /* --- add ------------------------------------------------------------------- */
 
 typedef struct mp_index_add_opts {

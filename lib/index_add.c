@@ -68,7 +68,9 @@ static int walk(const char *dir, strv *out, mp_err *e) {
       rc = mp_err_set(e, MP_ENOMEM, "out of memory");
       break;
     }
-    snprintf(p, len, "%s/%s", dir, names.v[i]);
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/') dl--;
+    snprintf(p, len, "%.*s/%s", (int)dl, dir, names.v[i]);
     struct stat st;
     if (lstat(p, &st) == 0) {
       if (S_ISDIR(st.st_mode)) rc = walk(p, out, e);
@@ -448,7 +450,7 @@ int mp_index_add(mp_index *idx, const char *const *paths, size_t npaths, const m
                  mp_index_add_result *res, mp_err *e) {
   memset(res, 0, sizeof *res);
   double t0 = now_s();
-  run R = {.idx = idx, .o = o, .res = res, .cur = (size_t)-1};
+  run R = {.idx = idx, .o = o, .res = res, .cur = (size_t)-1, .p = {.o = o}};
   int rc = 0;
   /* files first: a directory that cannot be read is reported like a file */
   strv bad = {0};

@@ -146,8 +146,4 @@ int mp_index_package_id(mp_index *idx, const mp_index_pkg *p, int64_t *id, mp_er
 int mp_index_q(mp_index *idx, const char *sql, const char *const *params, size_t n,
                mp_idb_rows **rows, mp_err *e);
 
-/* Time helpers: µs since epoch <-> RFC 3339 (out >= 40 bytes). */
-int mp_index_time_parse(const char *s, int64_t *us);
-void mp_index_time_format(int64_t us, char *out, size_t len);
-
 #endif

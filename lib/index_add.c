@@ -125,17 +125,11 @@ static int verify_entry(const mp_index_add_opts *o, const mp_attest_entry *ent, 
   mp_dsse_result res = {0};
   int rc = o->nkeys ? mp_attest_verify(ent, o->keys, o->nkeys, 1, &st, &res, e)
                     : mp_err_set(e, MP_EVERIFY, "no trusted key given");
-  const mp_key *by[64];
+  const mp_key *const *by = res.by;
   size_t nby = 0;
   char why[MP_ERR_MSG_MAX] = "";
   if (rc == 0) {
-    if (o->nkeys == 1) {
-      by[nby++] = res.first;
-    } else {
-      /* every trusted key that signed, not only the first one found */
-      for (size_t k = 0; k < o->nkeys && nby < 64; k++)
-        if (mp_dsse_verify(ent->env, &o->keys[k], 1, 1, NULL, NULL) == 0) by[nby++] = o->keys[k];
-    }
+    nby = res.nby; /* every trusted key that signed, not only the first one */
   } else if (rc == MP_EVERIFY && o->allow_unverified) {
     snprintf(why, sizeof why, "%s", e ? e->msg : "not verified");
     if (strcmp(ent->env->payload_type, MP_INTOTO_PAYLOAD_TYPE) != 0)

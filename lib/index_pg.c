@@ -37,16 +37,25 @@ static int fail(mp_idb *db, const PGresult *r, mp_err *e, const char *what) {
   return mp_err_set(e, MP_EIO, "index %s: %s: %.*s", db->where, what, (int)n, msg);
 }
 
+/* The URL for messages: without "user:PASSWORD@" and "password=" values. */
 static char *redact_url(const char *url) {
   char *s = strdup(url);
   if (!s) return NULL;
   char *p = strstr(s, "://");
-  if (!p) return s;
-  p += 3;
-  char *at = strchr(p, '@'), *slash = strchr(p, '/');
-  if (!at || (slash && slash < at)) return s;
-  char *colon = memchr(p, ':', (size_t)(at - p));
-  if (colon) memmove(colon, at, strlen(at) + 1);
+  if (p) {
+    p += 3;
+    char *at = strchr(p, '@'), *slash = strchr(p, '/');
+    char *colon = at && (!slash || at < slash) ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    if (colon) memmove(colon, at, strlen(at) + 1);
+  }
+  for (char *q = strstr(s, "password="); q; q = strstr(q + 9, "password=")) {
+    char *v = q + 9, *end = strchr(v, '&');
+    size_t tail = end ? strlen(end) + 1 : 1;
+    if (strlen(v) >= 3) {
+      memcpy(v, "***", 3);
+      memmove(v + 3, end ? end : v + strlen(v), tail);
+    }
+  }
   return s;
 }
 

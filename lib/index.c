@@ -199,22 +199,46 @@ void mp_index_rollback(mp_index *idx) {
   json_array_clear(idx->pkg_pending);
 }
 
-int mp_index_package_id(mp_index *idx, const mp_index_pkg *p, int64_t *id, mp_err *e) {
+static char *pkg_key(const mp_index_pkg *p) {
   size_t n = strlen(p->purl) + strlen(p->name) + strlen(p->version) + strlen(p->digest) + 4;
-  char stack[512];
-  char *key = n <= sizeof stack ? stack : malloc(n);
-  if (!key) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  snprintf(key, n, "%s\x1f%s\x1f%s\x1f%s", p->purl, p->name, p->version, p->digest);
-  json_t *hit = json_object_get(idx->pkg_cache, key);
-  int rc = 0;
-  if (hit) {
-    *id = (int64_t)json_integer_value(hit);
-  } else if ((rc = idx->ops->package_id(idx->db, p, id, e)) == 0) {
-    if (json_object_set_new(idx->pkg_cache, key, json_integer((json_int_t)*id)) ||
-        json_array_append_new(idx->pkg_pending, json_string(key)))
+  char *key = malloc(n);
+  if (key) snprintf(key, n, "%s\x1f%s\x1f%s\x1f%s", p->purl, p->name, p->version, p->digest);
+  return key;
+}
+
+int mp_index_package_ids(mp_index *idx, const mp_index_pkg *p, size_t n, int64_t *ids, mp_err *e) {
+  char **keys = calloc(n ? n : 1, sizeof *keys);
+  const mp_index_pkg **miss = calloc(n ? n : 1, sizeof *miss);
+  int64_t *miss_ids = calloc(n ? n : 1, sizeof *miss_ids);
+  size_t *miss_key = calloc(n ? n : 1, sizeof *miss_key);
+  json_t *wanted = json_object();
+  size_t nmiss = 0;
+  int rc = (!keys || !miss || !miss_ids || !miss_key || !wanted) ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    if (!(keys[i] = pkg_key(&p[i]))) {
+      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+      break;
+    }
+    if (json_object_get(idx->pkg_cache, keys[i]) || json_object_get(wanted, keys[i])) continue;
+    json_object_set_new(wanted, keys[i], json_true());
+    miss_key[nmiss] = i;
+    miss[nmiss++] = &p[i];
+  }
+  if (rc == 0 && nmiss) rc = idx->ops->package_ids(idx->db, miss, nmiss, miss_ids, e);
+  for (size_t m = 0; rc == 0 && m < nmiss; m++) {
+    const char *k = keys[miss_key[m]];
+    if (json_object_set_new(idx->pkg_cache, k, json_integer((json_int_t)miss_ids[m])) ||
+        json_array_append_new(idx->pkg_pending, json_string(k)))
       rc = mp_err_set(e, MP_ENOMEM, "out of memory");
   }
-  if (key != stack) free(key);
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    ids[i] = (int64_t)json_integer_value(json_object_get(idx->pkg_cache, keys[i]));
+  for (size_t i = 0; keys && i < n; i++) free(keys[i]);
+  free(keys);
+  free(miss);
+  free(miss_ids);
+  free(miss_key);
+  json_decref(wanted);
   return rc;
 }
 

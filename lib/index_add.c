@@ -230,39 +230,40 @@ static int upgrade(mp_index *idx, const char *id, const mp_index_doc *d, mp_err 
 
 static int write_doc(mp_index *idx, const mp_index_doc *d, const char *path, mp_index_file_result *fr,
                      mp_err *e) {
-  const char *p[1] = {d->env_sha256};
-  mp_idb_rows *r = NULL;
-  int rc = mp_index_q(idx, "SELECT id, verified FROM attestations WHERE envelope_sha256 = $1", p, 1, &r, e);
-  if (rc) return rc;
-  int found = idx->ops->next(r, e);
-  if (found < 0) {
-    idx->ops->rows_free(r);
-    return found;
-  }
-  if (found) {
-    char id[32];
-    snprintf(id, sizeof id, "%s", idx->ops->col(r, 0));
-    int was_verified = atoi(idx->ops->col(r, 1));
-    idx->ops->rows_free(r);
-    if (!was_verified && d->verified) {
-      if ((rc = upgrade(idx, id, d, e))) return rc;
-      fr->upgraded++;
-    } else {
-      fr->present++;
-    }
-    return 0;
-  }
-  idx->ops->rows_free(r);
   int64_t stack[512];
   int64_t *ids = d->npkgs <= 512 ? stack : malloc(d->npkgs * sizeof *ids);
   if (!ids) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  for (size_t i = 0; rc == 0 && i < d->npkgs; i++) rc = mp_index_package_id(idx, &d->pkgs[i], &ids[i], e);
   int64_t att = 0;
+  int rc = mp_index_package_ids(idx, d->pkgs, d->npkgs, ids, e);
   if (rc == 0) rc = idx->ops->insert_doc(idx->db, d, path, ids, &att, e);
   if (ids != stack) free(ids);
-  if (rc) return rc;
-  fr->added++;
-  if (!d->verified) fr->unverified++;
+  if (rc == 0) {
+    fr->added++;
+    if (!d->verified) fr->unverified++;
+    return 0;
+  }
+  if (rc != MP_EEXISTS) return rc;
+  /* already indexed: a no-op, unless it was unverified and now verifies */
+  const char *p[1] = {d->env_sha256};
+  mp_idb_rows *r = NULL;
+  if ((rc = mp_index_q(idx, "SELECT id, verified FROM attestations WHERE envelope_sha256 = $1", p, 1, &r, e)))
+    return rc;
+  int found = idx->ops->next(r, e);
+  char id[32] = "";
+  int was_verified = 1;
+  if (found == 1) {
+    snprintf(id, sizeof id, "%s", idx->ops->col(r, 0));
+    was_verified = atoi(idx->ops->col(r, 1));
+  }
+  idx->ops->rows_free(r);
+  if (found < 0) return found;
+  if (found == 0) return mp_err_set(e, MP_EINTERNAL, "attestation %s reported present but not found", d->env_sha256);
+  if (!was_verified && d->verified) {
+    if ((rc = upgrade(idx, id, d, e))) return rc;
+    fr->upgraded++;
+  } else {
+    fr->present++;
+  }
   return 0;
 }
 

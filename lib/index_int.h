@@ -5,7 +5,8 @@
  * SQL given to `query` is written once for both backends: positional
  * parameters $1, $2... (the SQLite backend rewrites them to ?1, ?2...),
  * parameters and results as text. Writes go through insert_doc and
- * package_id, which each backend does its own fastest way.
+ * package_ids, which each backend does its own fastest way (PostgreSQL: one
+ * round trip a record).
  */
 #ifndef MP_INDEX_INT_H
 #define MP_INDEX_INT_H
@@ -105,9 +106,10 @@ typedef struct mp_idb_ops {
   int (*begin_write)(mp_idb *db, mp_err *e);
   int (*commit)(mp_idb *db, mp_err *e);
   void (*rollback)(mp_idb *db);
-  /* Id of package p, inserting it when missing. */
-  int (*package_id)(mp_idb *db, const mp_index_pkg *p, int64_t *id, mp_err *e);
-  /* Inserts a new attestation with all its rows; pkg_ids[i] is d->pkgs[i]'s id. */
+  /* Ids of packages p[0..n) (distinct), inserting the missing ones. */
+  int (*package_ids)(mp_idb *db, const mp_index_pkg *const *p, size_t n, int64_t *ids, mp_err *e);
+  /* Inserts a new attestation with all its rows; pkg_ids[i] is d->pkgs[i]'s
+   * id. MP_EEXISTS (nothing written) when the envelope is already indexed. */
   int (*insert_doc)(mp_idb *db, const mp_index_doc *d, const char *added_from,
                     const int64_t *pkg_ids, int64_t *att_id, mp_err *e);
 } mp_idb_ops;
@@ -139,8 +141,8 @@ int mp_index_schema_version(mp_index *idx, int *version, mp_err *e);
 int mp_index_begin(mp_index *idx, mp_err *e);
 int mp_index_commit(mp_index *idx, mp_err *e);
 void mp_index_rollback(mp_index *idx);
-/* Package id through the cache (inside a write transaction). */
-int mp_index_package_id(mp_index *idx, const mp_index_pkg *p, int64_t *id, mp_err *e);
+/* Package ids through the cache (inside a write transaction): ids[i] for p[i]. */
+int mp_index_package_ids(mp_index *idx, const mp_index_pkg *p, size_t n, int64_t *ids, mp_err *e);
 
 /* One-shot query helpers on idx. */
 int mp_index_q(mp_index *idx, const char *sql, const char *const *params, size_t n,

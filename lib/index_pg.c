@@ -173,23 +173,6 @@ static int pg_commit(mp_idb *db, mp_err *e) {
 
 static void pg_rollback(mp_idb *db) { PQclear(PQexec(db->c, "ROLLBACK")); }
 
-static int pg_package_id(mp_idb *db, const mp_index_pkg *p, int64_t *id, mp_err *e) {
-  /* writers are serialised, so the row either exists or this inserts it */
-  static const char sql[] =
-      "WITH ins AS (INSERT INTO packages (purl, name, version, digest, base, lname)"
-      " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (purl, name, version, digest) DO NOTHING RETURNING id)"
-      " SELECT id FROM ins UNION ALL"
-      " SELECT id FROM packages WHERE purl=$1 AND name=$2 AND version=$3 AND digest=$4";
-  const char *v[6] = {p->purl, p->name, p->version, p->digest, p->base, p->lname};
-  PGresult *r = NULL;
-  int rc = pg_params(db, sql, 6, v, NULL, NULL, &r, e);
-  if (rc) return rc;
-  if (PQntuples(r) < 1) rc = mp_err_set(e, MP_EINTERNAL, "index %s: package row not found after insert", db->where);
-  else *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-  PQclear(r);
-  return rc;
-}
-
 /* --- array literals ----------------------------------------------------------- */
 
 typedef struct sbuf {
@@ -241,6 +224,44 @@ static void text_array(sbuf *b, const void *base, size_t n, size_t size, size_t 
   put(b, "}", 1);
 }
 
+/* All of a record's unknown packages in one round trip: the rows inserted
+ * now come from the INSERT's RETURNING, the others from the snapshot before it
+ * (writers are serialised, so nothing else inserts meanwhile). */
+static int pg_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, int64_t *ids, mp_err *e) {
+  static const char sql[] =
+      "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
+      " WITH ORDINALITY AS u(purl, name, version, digest, base, lname, ord)),"
+      " ins AS (INSERT INTO packages (purl, name, version, digest, base, lname)"
+      " SELECT purl, name, version, digest, base, lname FROM v"
+      " ON CONFLICT (purl, name, version, digest) DO NOTHING RETURNING id, purl, name, version, digest)"
+      " SELECT v.ord, COALESCE(i.id, p.id) FROM v LEFT JOIN ins i USING (purl, name, version, digest)"
+      " LEFT JOIN packages p USING (purl, name, version, digest) ORDER BY v.ord";
+  static const size_t offs[6] = {offsetof(mp_index_pkg, purl), offsetof(mp_index_pkg, name),
+                                 offsetof(mp_index_pkg, version), offsetof(mp_index_pkg, digest),
+                                 offsetof(mp_index_pkg, base), offsetof(mp_index_pkg, lname)};
+  sbuf arr[6];
+  memset(arr, 0, sizeof arr);
+  int rc = 0;
+  for (int c = 0; c < 6; c++) {
+    put(&arr[c], "{", 1);
+    for (size_t i = 0; i < n; i++) put_elem_text(&arr[c], *(const char *const *)((const char *)ps[i] + offs[c]), i == 0);
+    put(&arr[c], "}", 1);
+    if (arr[c].oom) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  const char *v[6] = {arr[0].s, arr[1].s, arr[2].s, arr[3].s, arr[4].s, arr[5].s};
+  PGresult *r = NULL;
+  if (rc == 0) rc = pg_params(db, sql, 6, v, NULL, NULL, &r, e);
+  if (rc == 0 && PQntuples(r) != (int)n)
+    rc = mp_err_set(e, MP_EINTERNAL, "index %s: %d package ids for %zu packages", db->where, PQntuples(r), n);
+  for (int i = 0; rc == 0 && i < (int)n; i++) {
+    if (PQgetisnull(r, i, 1)) rc = mp_err_set(e, MP_EINTERNAL, "index %s: package row missing after insert", db->where);
+    else ids[i] = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+  }
+  PQclear(r);
+  for (int c = 0; c < 6; c++) free(arr[c].s);
+  return rc;
+}
+
 #define NPARAMS 36
 
 static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_from, const int64_t *pkg_ids,
@@ -250,7 +271,7 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
       " predicate_type, build_type, builder_id, invocation_id, started_on, finished_on, sort_time, source_uri,"
       " source_repo, source_commit, source_branch, source_dirty, added_from, added_on, payload_type, payload,"
       " signatures) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)"
-      " RETURNING id),"
+      " ON CONFLICT (envelope_sha256) DO NOTHING RETURNING id),"
       " s AS (INSERT INTO subjects (att_id, name, digest, role) SELECT a.id, u.n, u.d, u.r FROM a,"
       " unnest($22::text[], $23::text[], $24::text[]) AS u(n, d, r)),"
       " ds AS (INSERT INTO datasets (att_id, name, uri, digest, merkle_root, records)"
@@ -318,7 +339,7 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
   PGresult *r = NULL;
   if (rc == 0) rc = pg_params(db, sql, NPARAMS, v, lens, fmts, &r, e);
   if (rc == 0) {
-    if (PQntuples(r) != 1) rc = mp_err_set(e, MP_EINTERNAL, "index %s: attestation insert returned no id", db->where);
+    if (PQntuples(r) == 0) rc = MP_EEXISTS; /* content address already indexed: nothing written */
     else *att_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
   }
   PQclear(r);
@@ -339,6 +360,6 @@ const mp_idb_ops mp_idb_pg = {
     .begin_write = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
-    .package_id = pg_package_id,
+    .package_ids = pg_package_ids,
     .insert_doc = pg_insert_doc,
 };

@@ -24,7 +24,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_ATT] = "INSERT INTO attestations (envelope_sha256, payload_sha256, verified, verify_error, predicate_type,"
               " build_type, builder_id, invocation_id, started_on, finished_on, sort_time, source_uri, source_repo,"
               " source_commit, source_branch, source_dirty, added_from, added_on, payload_type, payload, signatures)"
-              " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+              " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
+              " ON CONFLICT (envelope_sha256) DO NOTHING",
     [S_SUBJ] = "INSERT INTO subjects (att_id, name, digest, role) VALUES (?1,?2,?3,?4)",
     [S_DS] = "INSERT INTO datasets (att_id, name, uri, digest, merkle_root, records) VALUES (?1,?2,?3,?4,?5,?6)",
     [S_LINK] = "INSERT OR IGNORE INTO attestation_packages (pkg_id, att_id) VALUES (?1,?2)",
@@ -206,24 +207,27 @@ static int step_done(mp_idb *db, int which, mp_err *e) {
 #define T(st, i, v) sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC)
 #define I(st, i, v) sqlite3_bind_int64(st, i, v)
 
-static int sq_package_id(mp_idb *db, const mp_index_pkg *p, int64_t *id, mp_err *e) {
-  if (prep(db, S_PKG_GET, e)) return e ? e->code : MP_EIO;
-  sqlite3_stmt *g = db->st[S_PKG_GET];
-  T(g, 1, p->purl), T(g, 2, p->name), T(g, 3, p->version), T(g, 4, p->digest);
-  int s = sqlite3_step(g);
-  if (s == SQLITE_ROW) {
-    *id = sqlite3_column_int64(g, 0);
+static int sq_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, int64_t *ids, mp_err *e) {
+  for (size_t i = 0; i < n; i++) {
+    const mp_index_pkg *p = ps[i];
+    if (prep(db, S_PKG_GET, e)) return e ? e->code : MP_EIO;
+    sqlite3_stmt *g = db->st[S_PKG_GET];
+    T(g, 1, p->purl), T(g, 2, p->name), T(g, 3, p->version), T(g, 4, p->digest);
+    int s = sqlite3_step(g);
+    if (s == SQLITE_ROW) {
+      ids[i] = sqlite3_column_int64(g, 0);
+      sqlite3_reset(g);
+      continue;
+    }
     sqlite3_reset(g);
-    return 0;
+    if (s != SQLITE_DONE) return fail(db, e, "looking up a package");
+    if (prep(db, S_PKG_INS, e)) return e ? e->code : MP_EIO;
+    sqlite3_stmt *in = db->st[S_PKG_INS];
+    T(in, 1, p->purl), T(in, 2, p->name), T(in, 3, p->version), T(in, 4, p->digest), T(in, 5, p->base),
+        T(in, 6, p->lname);
+    if (step_done(db, S_PKG_INS, e)) return e ? e->code : MP_EIO;
+    ids[i] = sqlite3_last_insert_rowid(db->db);
   }
-  sqlite3_reset(g);
-  if (s != SQLITE_DONE) return fail(db, e, "looking up a package");
-  if (prep(db, S_PKG_INS, e)) return e ? e->code : MP_EIO;
-  sqlite3_stmt *in = db->st[S_PKG_INS];
-  T(in, 1, p->purl), T(in, 2, p->name), T(in, 3, p->version), T(in, 4, p->digest), T(in, 5, p->base),
-      T(in, 6, p->lname);
-  if (step_done(db, S_PKG_INS, e)) return e ? e->code : MP_EIO;
-  *id = sqlite3_last_insert_rowid(db->db);
   return 0;
 }
 
@@ -253,6 +257,7 @@ static int sq_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
   sqlite3_bind_blob(a, 20, d->payload, (int)d->payload_len, SQLITE_STATIC);
   T(a, 21, d->signatures);
   if ((rc = step_done(db, S_ATT, e))) return rc;
+  if (sqlite3_changes(db->db) == 0) return MP_EEXISTS; /* content address already indexed */
   int64_t id = sqlite3_last_insert_rowid(db->db);
   for (size_t i = 0; i < d->nsubjects; i++) {
     if ((rc = prep(db, S_SUBJ, e))) return rc;
@@ -303,6 +308,6 @@ const mp_idb_ops mp_idb_sqlite = {
     .begin_write = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
-    .package_id = sq_package_id,
+    .package_ids = sq_package_ids,
     .insert_doc = sq_insert_doc,
 };

@@ -2,7 +2,8 @@
 # (package postgresql, installed by `make deps`). Sourced after lib.sh.
 #
 #   pg_start   initdb + start on a private socket directory (no TCP), sets
-#              $PG_URL (postgresql:// URL of database "mlprov") and $PG_DIR
+#              $PG_URL (postgresql:// URL of database "mlprov") and $PG_DIR;
+#              $PG_OPTS: server options (default: no fsync, for tests)
 #   pg_stop    stops the server and removes its files (also run at exit)
 #
 # PostgreSQL refuses to run as root: as root the server runs as the
@@ -30,11 +31,13 @@ pg_start() {
   [ "$(id -u)" = 0 ] && chown postgres: "$PG_DIR"
   _pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres --no-sync -E UTF8 --locale=C \
     >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
-  # no TCP, socket in our own directory: nothing to collide with; fsync off:
-  # a test server, thrown away at the end
+  # no TCP, socket in our own directory: nothing to collide with. Tests run
+  # without fsync (a server thrown away at the end); PG_OPTS replaces that
+  # (the benchmark wants durable commits).
   local port=$((20000 + $$ % 20000))
+  local opts=${PG_OPTS:--c fsync=off -c synchronous_commit=off -c full_page_writes=off}
   _pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses= -k $PG_DIR -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-c listen_addresses= -k $PG_DIR -p $port $opts" \
     start >/dev/null 2>&1 || { cat "$PG_DIR/server.log" >&2; return 1; }
   _pg_as "$PG_BIN/psql" -h "$PG_DIR" -p "$port" -U postgres -d postgres -qAt -c "CREATE DATABASE mlprov" >/dev/null \
     || return 1

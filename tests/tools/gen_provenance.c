@@ -10,8 +10,9 @@
  *     and records Merkle root sha256("root:D"), so a spec can name its lineage.
  *   gen_provenance --key K.pem... --out DIR --bulk N [--first I] [--deps 300]
  *                  [--per-file 1000] [--threads T]
- *     records I..I+N-1, deterministic in their index: ~DEPS pypi packages from
- *     500 environments over 5,000 packages (a few versions differ per record),
+ *     records I..I+N-1, deterministic in their index: DEPS pypi packages from
+ *     500 environments over 3,000 packages (~10 versions each, 5 pinned
+ *     differently per record),
  *     torchtriton nightlies (2.0.0.devYYYYMMDD, 60 of them) in 1 record of 5,
  *     two datasets, a base model (an earlier record) for 3 in 10, key i % nkeys,
  *     finishedOn 2026-01-01 + i minutes. Files DIR/bulk-NNNNNN.intoto.jsonl.
@@ -174,10 +175,16 @@ static json_t *bulk_record(long long i, long long ndeps, char hex[65]) {
   json_t *deps = json_array();
   long long env = i % 500;
   for (long long j = 0; j < ndeps; j++) {
-    long long pkg = (env * 7919 + j * 104729) % 5000;
-    uint64_t h = mix((uint64_t)(env * 5000 + pkg));
-    if (j % 60 == (long long)(mix((uint64_t)i) % 60)) h = mix((uint64_t)i * 5000 + (uint64_t)pkg); /* per record */
-    snprintf(buf, sizeof buf, "pkg:pypi/pkg%04lld@1.%u.%u", pkg, (unsigned)(h % 10), (unsigned)((h >> 8) % 4));
+    /* an environment: ndeps of 3,000 packages, at the version current in its
+     * epoch (10 epochs, so ~10 versions a package); a few pinned differently
+     * per record (patch release 1) */
+    long long pkg = (env * 7919 + j * 104729) % 3000;
+    unsigned minor = (unsigned)((pkg * 31 + env / 50) % 10), patch = 0;
+    if (j % 60 == (long long)(mix((uint64_t)i) % 60)) {
+      minor = (unsigned)(mix((uint64_t)i * 3000 + (uint64_t)pkg) % 10);
+      patch = 1;
+    }
+    snprintf(buf, sizeof buf, "pkg:pypi/pkg%04lld@1.%u.%u", pkg, minor, patch);
     json_array_append_new(deps, package(buf));
   }
   if (i % 5 == 0) {

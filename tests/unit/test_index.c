@@ -155,12 +155,12 @@ static void package_cache_survives_rollback(void **state) {
   mp_index_pkg p = {"pkg:pypi/x@1", "pkg:pypi/x", "x", "x", "1", ""};
   int64_t id1 = 0, id2 = 0, id3 = 0;
   assert_int_equal(mp_index_begin(idx, &e), 0);
-  assert_int_equal(mp_index_package_id(idx, &p, &id1, &e), 0);
-  assert_int_equal(mp_index_package_id(idx, &p, &id2, &e), 0); /* cached */
+  assert_int_equal(mp_index_package_ids(idx, &p, 1, &id1, &e), 0);
+  assert_int_equal(mp_index_package_ids(idx, &p, 1, &id2, &e), 0); /* cached */
   assert_true(id1 == id2);
   mp_index_rollback(idx);
   assert_int_equal(mp_index_begin(idx, &e), 0);
-  assert_int_equal(mp_index_package_id(idx, &p, &id3, &e), 0);
+  assert_int_equal(mp_index_package_ids(idx, &p, 1, &id3, &e), 0);
   assert_int_equal(mp_index_commit(idx, &e), 0);
   const char *params[1] = {"x"};
   mp_idb_rows *r = NULL;

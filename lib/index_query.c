@@ -226,12 +226,16 @@ static void window(const mp_index_query *q, char *sql, size_t cap, const char **
 typedef void (*detail_fn)(mp_index *idx, json_t *rec, mp_idb_rows *r);
 
 static int seed(qctx *c, const char *base_sql, const char **params, size_t np, detail_fn detail, mp_err *e) {
-  char sql[2048], b1[24], b2[24];
-  snprintf(sql, sizeof sql, "%s", base_sql);
-  window(c->q, sql, sizeof sql, params, &np, b1, b2);
-  snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " ORDER BY a.sort_time, a.id");
+  char b1[24], b2[24];
+  size_t cap = strlen(base_sql) + 256;
+  char *sql = malloc(cap);
+  if (!sql) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  snprintf(sql, cap, "%s", base_sql);
+  window(c->q, sql, cap, params, &np, b1, b2);
+  snprintf(sql + strlen(sql), cap - strlen(sql), " ORDER BY a.sort_time, a.id");
   mp_idb_rows *r = NULL;
   int rc = mp_index_q(c->idx, sql, params, np, &r, e);
+  free(sql);
   int more;
   while (rc == 0 && (more = c->idx->ops->next(r, e)) != 0) {
     if (more < 0) {

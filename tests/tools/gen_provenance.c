@@ -239,9 +239,9 @@ int main(int argc, char **argv) {
   long long n = -1, first = 0, deps = 300, per_file = 1000;
   unsigned threads = 2;
   mp_err e;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!v) break;
+  int bad = argc % 2 == 0; /* options come in pairs */
+  for (int i = 1; i + 1 < argc && !bad; i += 2) {
+    const char *a = argv[i], *v = argv[i + 1];
     if (strcmp(a, "--key") == 0) {
       if (nkeys == 64 || mp_key_load_private(v, &keys[nkeys], &e)) {
         fprintf(stderr, "gen_provenance: %s\n", nkeys == 64 ? "too many keys" : e.msg);
@@ -255,10 +255,9 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--deps") == 0) deps = atoll(v);
     else if (strcmp(a, "--per-file") == 0) per_file = atoll(v);
     else if (strcmp(a, "--threads") == 0) threads = (unsigned)atoi(v);
-    else break;
-    i++;
+    else bad = 1;
   }
-  if (!nkeys || !out || (!spec && n < 1) || per_file < 1 || threads < 1 || threads > 64) {
+  if (bad || !nkeys || !out || (!spec && n < 1) || per_file < 1 || threads < 1 || threads > 64) {
     fprintf(stderr, "usage: gen_provenance --key K.pem... --out DIR (--spec FILE | --bulk N [--first I] [--deps D]"
                     " [--per-file F] [--threads T])\n");
     return 2;

@@ -11,7 +11,9 @@
 # two databases (about 4 GB and 3 GB at full size, deleted at the end).
 # PostgreSQL is a throw-away server (tests/integration/pg.sh) with durable
 # commits (fsync on) and server-sized buffers. Query latency is the wall time
-# of the `mlprov index query` process, median of 5 runs.
+# of the `mlprov index query` process, median of 5 runs. Besides wall-clock
+# rates, the CPU time of `index add` gives the rate the cores would sustain on
+# an unshared machine (the PostgreSQL server's own CPU is not in it).
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 B=${MLPROV_BUILD:-build}
@@ -42,7 +44,8 @@ calc() { awk "BEGIN { print $* }"; }
 secs() { calc "$2 - $1"; }
 json_num() { sed -n "s/.*\"$1\": \([0-9.e+-]*\).*/\1/p" | head -1; }
 
-gen_s=0 sq_s=0 pg_s=0 sq_w=0 pg_w=0
+gen_s=0 sq_s=0 pg_s=0 sq_w=0 pg_w=0 sq_cpu=0 pg_cpu=0
+TIMEFORMAT="%U + %S" # CPU seconds (user + system) of `index add`
 echo "generating and indexing $N records (~300 dependencies each) in chunks of $CHUNK"
 for ((first = 0; first < N; first += CHUNK)); do
   n=$((N - first < CHUNK ? N - first : CHUNK))
@@ -50,10 +53,13 @@ for ((first = 0; first < N; first += CHUNK)); do
   t0=$(now)
   "$GEN" "${KEYS[@]}" --out "$T/chunk" --bulk "$n" --first "$first" --per-file 1000 --threads 2 || exit 2
   t1=$(now)
-  "$M" index add --db "$SQ" "${PUBS[@]}" --json "$T/chunk" >"$T/sq.json" || { cat "$T/sq.json"; exit 2; }
+  { time "$M" index add --db "$SQ" "${PUBS[@]}" --json "$T/chunk" >"$T/sq.json"; } 2>"$T/sq.cpu" ||
+    { cat "$T/sq.json"; exit 2; }
   t2=$(now)
-  "$M" index add --db "$PGU" "${PUBS[@]}" --json "$T/chunk" >"$T/pg.json" || { cat "$T/pg.json"; exit 2; }
+  { time "$M" index add --db "$PGU" "${PUBS[@]}" --json "$T/chunk" >"$T/pg.json"; } 2>"$T/pg.cpu" ||
+    { cat "$T/pg.json"; exit 2; }
   t3=$(now)
+  sq_cpu=$(calc "$sq_cpu + $(cat "$T/sq.cpu")") pg_cpu=$(calc "$pg_cpu + $(cat "$T/pg.cpu")")
   gen_s=$(calc "$gen_s + $t1 - $t0") sq_s=$(calc "$sq_s + $t2 - $t1") pg_s=$(calc "$pg_s + $t3 - $t2")
   sq_w=$(calc "$sq_w + $(json_num writeSeconds <"$T/sq.json")")
   pg_w=$(calc "$pg_w + $(json_num writeSeconds <"$T/pg.json")")
@@ -71,6 +77,11 @@ printf '  %-34s %12s %12s %8s\n' "" sqlite postgresql goal
 r1=$(calc "$N / $sq_s") r2=$(calc "$N / $pg_s")
 printf '  %-34s %10.0f/s %10.0f/s %8s   ratio to goal %.2f / %.2f\n' "index add (verify + write)" "$r1" "$r2" 2000 \
   "$(calc "$r1 / 2000")" "$(calc "$r2 / 2000")"
+c1=$(calc "$cores * $N / $sq_cpu") c2=$(calc "$cores * $N / $pg_cpu")
+printf '  %-34s %10.0f/s %10.0f/s %8s   ratio to goal %.2f / %.2f\n' "CPU-bound ($cores cores, unshared)" "$c1" "$c2" 2000 \
+  "$(calc "$c1 / 2000")" "$(calc "$c2 / 2000")"
+printf '  (mlprov CPU per record: sqlite %.2f ms, postgresql client %.2f ms; load average %s)\n' \
+  "$(calc "$sq_cpu * 1000 / $N")" "$(calc "$pg_cpu * 1000 / $N")" "$(cut -d' ' -f1-3 /proc/loadavg)"
 w1=$(calc "$N / $sq_w") w2=$(calc "$N / $pg_w")
 printf '  %-34s %10.0f/s %10.0f/s %8s   ratio to goal %.2f / %.2f\n' "database writes alone" "$w1" "$w2" 2000 \
   "$(calc "$w1 / 2000")" "$(calc "$w2 / 2000")"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "index.h"
@@ -227,6 +228,8 @@ static int do_query(opts *o, int nargs) {
     return cli_usage_error("index", "--until: \"%s\" is not an RFC 3339 time or a YYYY-MM-DD date", o->until);
   q.has_since = o->since != NULL;
   q.has_until = o->until != NULL;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   mp_index *idx = NULL;
   int status = open_index(o, 0, &idx);
   if (status) return status;
@@ -237,6 +240,10 @@ static int do_query(opts *o, int nargs) {
     mp_index_close(idx);
     return cli_fail("index", &e);
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  /* opening the index and answering, without process start and printing */
+  json_object_set_new(res, "elapsedMs", json_real((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                                                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6));
   if (o->json) {
     print_json(res);
   } else if (q.kind == MP_IQ_MODEL) {

@@ -353,15 +353,19 @@ static int seed_query(qctx *c, mp_err *e) {
       free(key);
       return rc;
     case MP_IQ_SIGNER: {
+      char lo[72], hi[80];
       size_t n = strlen(q->arg);
-      for (size_t i = 0; i < n; i++)
-        if (!((q->arg[i] >= '0' && q->arg[i] <= '9') || (q->arg[i] >= 'a' && q->arg[i] <= 'f')))
-          return mp_err_set(e, MP_EUSAGE, "--signer: a key id is lowercase hex (as `mlprov keygen` prints it)");
+      if (n > 64) return mp_err_set(e, MP_EUSAGE, "--signer: a key id has 64 hex digits");
+      for (size_t i = 0; i <= n; i++) {
+        char ch = q->arg[i];
+        lo[i] = (ch >= 'A' && ch <= 'F') ? (char)(ch - 'A' + 'a') : ch;
+        if (i < n && !((lo[i] >= '0' && lo[i] <= '9') || (lo[i] >= 'a' && lo[i] <= 'f')))
+          return mp_err_set(e, MP_EUSAGE, "--signer: a key id is hex (as `mlprov keygen` prints it)");
+      }
       if (n < 8) return mp_err_set(e, MP_EUSAGE, "--signer: give at least 8 hex digits of the key id");
       /* a prefix: every id that starts with it sorts in [prefix, prefix"g") */
-      char hi[80];
-      snprintf(hi, sizeof hi, "%.70sg", q->arg);
-      params[0] = q->arg;
+      snprintf(hi, sizeof hi, "%sg", lo);
+      params[0] = lo;
       params[1] = hi;
       return seed(c,
                   "SELECT s.att_id, s.keyid, s.verified FROM signers s JOIN attestations a ON a.id = s.att_id"

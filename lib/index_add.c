@@ -447,16 +447,26 @@ int mp_index_add(mp_index *idx, const char *const *paths, size_t npaths, const m
   double t0 = now_s();
   run R = {.idx = idx, .o = o, .res = res, .cur = (size_t)-1, .p = {.o = o}};
   int rc = 0;
-  /* files first: a directory that cannot be read is reported like a file */
-  strv bad = {0};
+  /* files first: a directory that cannot be read, or holds no attestation
+   * file, is reported like a file that failed (an empty result would hide a
+   * wrong path) */
+  strv why = {0};
+  size_t *why_at = calloc(npaths ? npaths : 1, sizeof *why_at);
+  if (!why_at) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
   for (size_t i = 0; rc == 0 && i < npaths; i++) {
     struct stat st;
     mp_err we;
     mp_err_clear(&we);
     if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-      if (walk(paths[i], &R.files, &we)) {
-        if (we.code == MP_ENOMEM) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-        else if (strv_add(&R.files, paths[i]) || strv_add(&bad, paths[i])) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+      size_t before = R.files.n;
+      int wrc = walk(paths[i], &R.files, &we);
+      if (wrc == MP_ENOMEM) {
+        rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+      } else if (wrc || R.files.n == before) {
+        why_at[why.n] = R.files.n;
+        if (strv_add(&R.files, paths[i]) ||
+            strv_add(&why, wrc ? we.msg : "no *.intoto.jsonl or *.intoto.json file in this directory"))
+          rc = mp_err_set(e, MP_ENOMEM, "out of memory");
       }
     } else if (strv_add(&R.files, paths[i])) {
       rc = mp_err_set(e, MP_ENOMEM, "out of memory");
@@ -466,11 +476,8 @@ int mp_index_add(mp_index *idx, const char *const *paths, size_t npaths, const m
     rc = mp_err_set(e, MP_ENOMEM, "out of memory");
   if (rc == 0) {
     res->nfiles = R.files.n;
-    for (size_t i = 0; i < R.files.n; i++) {
-      res->files[i].path = strdup(R.files.v[i]);
-      for (size_t b = 0; b < bad.n; b++)
-        if (strcmp(bad.v[b], R.files.v[i]) == 0) file_failed(&R, i, MP_EIO, "cannot read directory");
-    }
+    for (size_t i = 0; i < R.files.n; i++) res->files[i].path = strdup(R.files.v[i]);
+    for (size_t w = 0; w < why.n; w++) file_failed(&R, why_at[w], MP_EIO, why.v[w]);
     unsigned n = o->threads;
     if (n == 0) {
       long c = sysconf(_SC_NPROCESSORS_ONLN);
@@ -482,8 +489,9 @@ int mp_index_add(mp_index *idx, const char *const *paths, size_t npaths, const m
   mp_attest_reader_close(R.reader);
   for (size_t i = 0; i < R.files.n; i++) free(R.files.v[i]);
   free(R.files.v);
-  for (size_t i = 0; i < bad.n; i++) free(bad.v[i]);
-  free(bad.v);
+  for (size_t i = 0; i < why.n; i++) free(why.v[i]);
+  free(why.v);
+  free(why_at);
   res->wall_seconds = now_s() - t0;
   return rc;
 }

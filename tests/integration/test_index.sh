@@ -168,6 +168,9 @@ PY
   expect_count "$b: nothing of the refused file was kept" 0 --dataset tx-data
   expect_exit 2 "$b: a missing file among good ones" "$MLPROV" index add --db "$DB" $K "$T/extra/tx1.intoto.jsonl" "$T/nope.intoto.jsonl"
   expect_grep "$b: the good one was added" '^1 added .* 1 file skipped' "$T/out"
+  mkdir -p "$T/empty"
+  expect_exit 2 "$b: a directory without attestation files is an error" "$MLPROV" index add --db "$DB" $K "$T/empty"
+  expect_grep "$b: says so" 'no \*\.intoto\.jsonl or \*\.intoto\.json file' "$T/err"
   expect_count "$b: index consistent: 51 records" 51 --since 2000-01-01
 
   # a reader while a file is half written sees the state before it

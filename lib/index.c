@@ -5,8 +5,9 @@
  * Schema (docs/index.md has the full description). Ids are assigned by the
  * database; digests are lowercase hex ("alg:hex" for algorithms other than
  * sha256); times are µs since the epoch; absent strings are "".
- *   attestations          one row per envelope (content address envelope_sha256),
- *                         with the verified payload and signatures kept for export
+ *   attestations          one row per envelope (content address envelope_sha256)
+ *   envelopes             (att_id, payload type, payload, signatures): the signed
+ *                         bytes, kept apart so attestation rows stay small and dense
  *   subjects              (att_id, name, digest, role)
  *   datasets              (att_id, name, uri, digest, merkle_root, records)
  *   packages              distinct (purl, name, version, digest), keyed by base
@@ -38,8 +39,9 @@
   " started_on " ID ", finished_on " ID ", sort_time " ID ","                                            \
   " source_uri TEXT NOT NULL, source_repo TEXT NOT NULL, source_commit TEXT NOT NULL,"                   \
   " source_branch TEXT NOT NULL, source_dirty " ID ","                                                   \
-  " added_from TEXT NOT NULL, added_on " ID " NOT NULL,"                                                 \
-  " payload_type TEXT NOT NULL, payload " BLOB " NOT NULL, signatures TEXT NOT NULL);"                   \
+  " added_from TEXT NOT NULL, added_on " ID " NOT NULL);"                                                \
+  "CREATE TABLE envelopes (att_id " ID " PRIMARY KEY, payload_type TEXT NOT NULL,"                        \
+  " payload " BLOB " NOT NULL, signatures TEXT NOT NULL);"                                               \
   "CREATE INDEX attestations_time ON attestations(sort_time);"                                           \
   "CREATE INDEX attestations_payload ON attestations(payload_sha256);"                                   \
   "CREATE TABLE subjects (att_id " ID " NOT NULL, name TEXT NOT NULL, digest " KEYTEXT " NOT NULL,"      \

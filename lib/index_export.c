@@ -79,8 +79,9 @@ int mp_index_export(mp_index *idx, mp_index_line_fn fn, void *ctx, size_t *count
     const char *p[1] = {last};
     mp_idb_rows *r = NULL;
     if ((rc = mp_index_q(idx,
-                         "SELECT id, envelope_sha256, verified, verify_error, payload_type, payload, signatures,"
-                         " added_from, added_on FROM attestations WHERE id > CAST($1 AS BIGINT) ORDER BY id LIMIT 200",
+                         "SELECT a.id, a.envelope_sha256, a.verified, a.verify_error, v.payload_type, v.payload,"
+                         " v.signatures, a.added_from, a.added_on FROM attestations a JOIN envelopes v ON v.att_id = a.id"
+                         " WHERE a.id > CAST($1 AS BIGINT) ORDER BY a.id LIMIT 200",
                          p, 1, &r, e)))
       break;
     size_t page = 0;

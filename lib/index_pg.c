@@ -269,9 +269,11 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
   static const char sql[] =
       "WITH a AS (INSERT INTO attestations (envelope_sha256, payload_sha256, verified, verify_error,"
       " predicate_type, build_type, builder_id, invocation_id, started_on, finished_on, sort_time, source_uri,"
-      " source_repo, source_commit, source_branch, source_dirty, added_from, added_on, payload_type, payload,"
-      " signatures) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)"
+      " source_repo, source_commit, source_branch, source_dirty, added_from, added_on)"
+      " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)"
       " ON CONFLICT (envelope_sha256) DO NOTHING RETURNING id),"
+      " v AS (INSERT INTO envelopes (att_id, payload_type, payload, signatures)"
+      " SELECT a.id, $19::text, $20::bytea, $21::text FROM a),"
       " s AS (INSERT INTO subjects (att_id, name, digest, role) SELECT a.id, u.n, u.d, u.r FROM a,"
       " unnest($22::text[], $23::text[], $24::text[]) AS u(n, d, r)),"
       " ds AS (INSERT INTO datasets (att_id, name, uri, digest, merkle_root, records)"

@@ -525,7 +525,7 @@ static int model_query(qctx *c, json_t *out, mp_err *e) {
   json_array_foreach(c->order, i, v) {
     if (rc) break;
     const char *id[1] = {json_string_value(v)};
-    if ((rc = mp_index_q(c->idx, "SELECT payload FROM attestations WHERE id = CAST($1 AS BIGINT)", id, 1, &r, e)))
+    if ((rc = mp_index_q(c->idx, "SELECT payload FROM envelopes WHERE att_id = CAST($1 AS BIGINT)", id, 1, &r, e)))
       break;
     if ((rc = c->idx->ops->next(r, e)) == 1) {
       size_t len = 0;

@@ -16,16 +16,17 @@
 
 #include "index_int.h"
 
-enum { S_PKG_GET, S_PKG_INS, S_ATT, S_SUBJ, S_DS, S_LINK, S_LIN, S_SIG, S_COUNT };
+enum { S_PKG_GET, S_PKG_INS, S_ATT, S_ENV, S_SUBJ, S_DS, S_LINK, S_LIN, S_SIG, S_COUNT };
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_PKG_GET] = "SELECT id FROM packages WHERE purl=?1 AND name=?2 AND version=?3 AND digest=?4",
     [S_PKG_INS] = "INSERT INTO packages (purl, name, version, digest, base, lname) VALUES (?1,?2,?3,?4,?5,?6)",
     [S_ATT] = "INSERT INTO attestations (envelope_sha256, payload_sha256, verified, verify_error, predicate_type,"
               " build_type, builder_id, invocation_id, started_on, finished_on, sort_time, source_uri, source_repo,"
-              " source_commit, source_branch, source_dirty, added_from, added_on, payload_type, payload, signatures)"
-              " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
+              " source_commit, source_branch, source_dirty, added_from, added_on)"
+              " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)"
               " ON CONFLICT (envelope_sha256) DO NOTHING",
+    [S_ENV] = "INSERT INTO envelopes (att_id, payload_type, payload, signatures) VALUES (?1,?2,?3,?4)",
     [S_SUBJ] = "INSERT INTO subjects (att_id, name, digest, role) VALUES (?1,?2,?3,?4)",
     [S_DS] = "INSERT INTO datasets (att_id, name, uri, digest, merkle_root, records) VALUES (?1,?2,?3,?4,?5,?6)",
     [S_LINK] = "INSERT OR IGNORE INTO attestation_packages (pkg_id, att_id) VALUES (?1,?2)",
@@ -253,12 +254,14 @@ static int sq_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
   if (d->source_dirty >= 0) I(a, 16, d->source_dirty);
   T(a, 17, added_from);
   I(a, 18, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000);
-  T(a, 19, d->payload_type);
-  sqlite3_bind_blob(a, 20, d->payload, (int)d->payload_len, SQLITE_STATIC);
-  T(a, 21, d->signatures);
   if ((rc = step_done(db, S_ATT, e))) return rc;
   if (sqlite3_changes(db->db) == 0) return MP_EEXISTS; /* content address already indexed */
   int64_t id = sqlite3_last_insert_rowid(db->db);
+  if ((rc = prep(db, S_ENV, e))) return rc;
+  sqlite3_stmt *v = db->st[S_ENV];
+  I(v, 1, id), T(v, 2, d->payload_type), T(v, 4, d->signatures);
+  sqlite3_bind_blob(v, 3, d->payload, (int)d->payload_len, SQLITE_STATIC);
+  if ((rc = step_done(db, S_ENV, e))) return rc;
   for (size_t i = 0; i < d->nsubjects; i++) {
     if ((rc = prep(db, S_SUBJ, e))) return rc;
     sqlite3_stmt *s = db->st[S_SUBJ];

@@ -5,8 +5,10 @@
 
 #include <stddef.h>
 
+#include "attest.h"
 #include "err.h"
 #include "keys.h"
+#include "provenance.h"
 
 typedef int (*mp_cmd_fn)(int argc, char **argv);
 
@@ -21,6 +23,11 @@ int cli_fail(const char *cmd, const mp_err *e);
 /* Prints "mlprov CMD: usage error: ..." plus a hint, returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* After getopt_long returned '?' or ':': names the offending option, never
+ * its value (it may be "--token=SECRET"), and returns 2. main() turns
+ * getopt's own messages off, which would print it as typed. */
+int cli_bad_option(const char *cmd, char *const *argv);
+
 /* A growable list of keys loaded from files. */
 typedef struct cli_keys {
   mp_key **keys;
@@ -30,6 +37,14 @@ typedef struct cli_keys {
 int cli_keys_add(cli_keys *k, const char *path, int private_key, mp_err *e);
 void cli_keys_free(cli_keys *k);
 
+/* What `run` and `recover` share: builds rec's provenance, signs it with
+ * every key and writes BASE.intoto.jsonl (+ BASE.pb with with_pb). BASE is
+ * base, else the default next to the first subject. Prints the build's
+ * warnings and a kept previous file as "mlprov CMD: ...". *st (the statement)
+ * and paths are the caller's to free, also on failure. */
+int cli_write_provenance(const char *cmd, const mp_record *rec, const mp_prov_opts *po, const char *base,
+                         const cli_keys *keys, int with_pb, json_t **st, mp_attest_paths *paths, mp_err *e);
+
 /* Parses a non-negative integer option; -1 if malformed. */
 long long cli_parse_count(const char *s);
 
@@ -37,6 +52,10 @@ int cmd_run(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_event(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_lineage(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 
 #endif

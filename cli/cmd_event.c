@@ -1,6 +1,7 @@
 /* cmd_event.c — `mlprov event KIND ...`: the hook events from a shell script.
  * Outside `mlprov run` (MLPROV_SOCKET unset) it does nothing and exits 0, so
  * the same script runs with or without mlprov. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,16 @@ static const char usage_text[] =
     "  written PATH...                           files the job wrote\n"
     "  exec PATH [ARG...]                        a program the job ran\n"
     "\n"
-    "exit status: 0 delivered (or not under mlprov), 2 usage error or not delivered\n"
+    "options:\n"
+    "  the --OPTION VALUE pairs listed with each kind above, and\n"
+    "  -h, --help                                this text\n"
+    "\n"
+    "exit status: 0 delivered and acknowledged by the agent (in its journal when\n"
+    "             the run has one), or not under mlprov; 2 usage error, unreadable\n"
+    "             --lines file, or not delivered\n"
     "example: mlprov event dataset mnist --path data/mnist.csv --records 60000\n";
+
+#define SYNC_TIMEOUT_MS 10000
 
 typedef struct ev_opts {
   const char *path, *uri, *digest, *merkle, *format, *purl, *role, *name, *provenance, *lines;
@@ -65,25 +74,31 @@ static int parse_opts(int argc, char **argv, ev_opts *o) {
       case 'v': o->provenance = optarg; break;
       case 'l': o->lines = optarg; break;
       case 'h': fputs(usage_text, stdout); return 1;
-      default: return cli_usage_error("event", "bad option");
+      default: return cli_bad_option("event", argv);
     }
   }
   return 0;
 }
 
+/* -3: the file could not be read (reported here, exit 2 but not a usage error). */
 static int send_lines(mlprov_hook *h, const char *dataset, const char *path) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
   if (!f) {
-    fprintf(stderr, "mlprov event: opening %s: cannot read\n", path);
-    return -2;
+    fprintf(stderr, "mlprov event: reading records from %s: %s\n", path, strerror(errno));
+    return -3;
   }
   char *line = NULL;
   size_t cap = 0;
   ssize_t n;
   int rc = 0;
+  errno = 0;
   while ((n = getline(&line, &cap, f)) >= 0) {
     if (n > 0 && line[n - 1] == '\n') n--;
     if (mlprov_record(h, dataset, line, (size_t)n) != 0) rc = -1;
+  }
+  if (ferror(f)) {
+    fprintf(stderr, "mlprov event: reading records from %s: %s\n", path, strerror(errno ? errno : EIO));
+    rc = -3;
   }
   free(line);
   if (f != stdin) fclose(f);
@@ -103,7 +118,7 @@ int cmd_event(int argc, char **argv) {
   if (pr) return pr == 1 ? 0 : pr;
   int npos = argc - 1 - optind;
   char **pos = argv + 1 + optind;
-  mlprov_hook *h = mlprov_hook_open_as(NULL, MLPROV_HOOK_CLI);
+  mlprov_hook *h = mlprov_hook_open_acked(NULL, MLPROV_HOOK_CLI);
   if (!h) {
     fprintf(stderr, "mlprov event: out of memory\n");
     return 2;
@@ -169,9 +184,13 @@ int cmd_event(int argc, char **argv) {
     mlprov_hook_close(h);
     return cli_usage_error("event", "unknown event kind '%s'", kind);
   }
+  /* exit 0 means the agent acknowledged the events (journaled when the run
+   * has a journal); a refused connection is closed unacknowledged */
+  if (rc == 0 && mlprov_hook_sync(h, SYNC_TIMEOUT_MS) < 0) rc = -1;
   int active = mlprov_hook_active(h) || !getenv("MLPROV_SOCKET");
   mlprov_hook_close(h);
   if (rc == -2) return cli_usage_error("event", "wrong arguments for '%s'", kind);
+  if (rc == -3) return 2;
   if (rc != 0 || !active) {
     fprintf(stderr, "mlprov event: could not deliver the event to the agent at %s\n", getenv("MLPROV_SOCKET"));
     return 2;

@@ -34,7 +34,7 @@ int cmd_keygen(int argc, char **argv) {
           return cli_usage_error("keygen", "unknown key type '%s' (want ecdsa-p256, ecdsa-p384, ecdsa-p521 or ed25519)", optarg);
         break;
       case 'h': fputs(usage_text, stdout); return 0;
-      default: return cli_usage_error("keygen", "bad option");
+      default: return cli_bad_option("keygen", argv);
     }
   }
   if (optind >= argc || argc - optind > 2) return cli_usage_error("keygen", "expected PRIVATE.pem [PUBLIC.pem]");

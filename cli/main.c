@@ -2,6 +2,7 @@
  * subcommand lives in cmd_<verb>.c, parses its own options and returns the
  * exit status: 0 ok, 1 verification refused, 2 usage or I/O error (`run`
  * returns the job's status). */
+#include <getopt.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <protobuf-c/protobuf-c.h>
@@ -16,8 +17,12 @@
 static const mp_cmd commands[] = {
     {"run", cmd_run, "run a training job and record its signed SLSA provenance"},
     {"verify", cmd_verify, "verify a provenance: signature, statement, artifact digests"},
+    {"report", cmd_report, "write a self-contained HTML page to review provenance"},
     {"keygen", cmd_keygen, "generate a signing key pair (ECDSA P-256/P-384/P-521, Ed25519)"},
     {"event", cmd_event, "send an event to the agent from a shell script"},
+    {"lineage", cmd_lineage, "print a model's lineage: datasets and base models, each link verified"},
+    {"recover", cmd_recover, "sign the provenance of a run from its journal (after a crash)"},
+    {"journal", cmd_journal, "journal verify: check a run journal's hash chain (and its provenance)"},
     {"index", cmd_index, "index provenance and query it: affected models, lineage, signers"},
 };
 
@@ -50,6 +55,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *cmd = argv[1];
+  opterr = 0; /* getopt would echo a bad argument as typed: cli_bad_option redacts it */
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     usage(stdout);
     return 0;

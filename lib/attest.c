@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "attestation.pb-c.h"
+#include "statement.pb-c.h"
 #include "fileio.h"
 #include "statement.h"
 
@@ -20,34 +21,21 @@ int mp_attest_sign(const json_t *statement, const mp_key *const *keys, size_t nk
   char *payload = mp_json_canonical(statement, &len);
   if (!payload) return mp_err_set(e, MP_ENOMEM, "out of memory serializing statement");
   mp_dsse *d = NULL;
+  uint8_t *pb = NULL;
+  size_t pblen = 0;
   rc = mp_dsse_new(MP_INTOTO_PAYLOAD_TYPE, (const uint8_t *)payload, len, &d, e);
   free(payload);
-  for (size_t i = 0; rc == 0 && i < nkeys; i++) rc = mp_dsse_sign(d, keys[i], e);
+  if (rc == 0 && (rc = mp_statement_to_pb(statement, &pb, &pblen, e)) == 0)
+    rc = mp_dsse_new(MP_PB_STATEMENT_TYPE, pb, pblen, &d->companion, e);
+  free(pb);
+  for (size_t i = 0; rc == 0 && i < nkeys; i++)
+    if ((rc = mp_dsse_sign(d, keys[i], e)) == 0) rc = mp_dsse_sign(d->companion, keys[i], e);
   if (rc) {
     mp_dsse_free(d);
     return rc;
   }
   *out = d;
   return 0;
-}
-
-/* Moves an existing file to PATH.~N~ with the first free N. */
-static int backup_existing(const char *path, char **backup, mp_err *e) {
-  *backup = NULL;
-  if (access(path, F_OK) != 0) return 0;
-  size_t n = strlen(path) + 24;
-  char *b = malloc(n);
-  if (!b) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  for (unsigned i = 1; i < 100000; i++) {
-    snprintf(b, n, "%s.~%u~", path, i);
-    if (access(b, F_OK) == 0) continue;
-    /* link + unlink: never replaces a backup that appeared meanwhile */
-    if (link(path, b) != 0) continue;
-    *backup = b;
-    return 0;
-  }
-  free(b);
-  return mp_err_set(e, MP_EIO, "keeping previous %s: no free backup name", path);
 }
 
 static char *concat(const char *a, const char *b) {
@@ -67,48 +55,35 @@ int mp_attest_write(const mp_dsse *env, const char *base, int with_pb, mp_attest
   size_t jlen = 0;
   int rc = mp_dsse_to_json(env, &json, &jlen, e);
   if (rc) return rc;
-  if ((rc = backup_existing(paths->jsonl, &paths->jsonl_backup, e))) goto out;
+  if ((rc = mp_file_backup(paths->jsonl, 0, &paths->jsonl_backup, e))) goto out;
   const void *parts[2] = {json, "\n"};
   size_t lens[2] = {jlen, 1};
   if ((rc = mp_write_file_parts(paths->jsonl, parts, lens, 2, 0644, 0, e))) goto out;
   if (with_pb) {
-    json_t *st = NULL;
-    uint8_t *stpb = NULL, *envpb = NULL;
-    size_t stlen = 0, envlen = 0;
-    if ((rc = mp_statement_parse(env->payload, env->payload_len, &st, e)) ||
-        (rc = mp_statement_to_pb(st, &stpb, &stlen, e)) || (rc = mp_dsse_to_pb(env, &envpb, &envlen, e))) {
-      json_decref(st);
-      free(stpb);
+    if (!env->companion) {
+      rc = mp_err_set(e, MP_EUSAGE, "writing %s: the envelope has no protobuf twin (sign with mp_attest_sign)", paths->pb);
       goto out;
     }
-    json_decref(st);
-    /* Attestation{envelope=1, statement=2}: both fields are length-delimited
-     * messages already serialized, so the wrapper is written directly. */
-    Io__Intoto__Envelope *envmsg = io__intoto__envelope__unpack(NULL, envlen, envpb);
-    InTotoAttestation__V1__Statement *stmsg = in_toto_attestation__v1__statement__unpack(NULL, stlen, stpb);
+    uint8_t *envpb = NULL, *twinpb = NULL;
+    size_t envlen = 0, twinlen = 0;
+    if ((rc = mp_dsse_to_pb(env, &envpb, &envlen, e)) || (rc = mp_dsse_to_pb(env->companion, &twinpb, &twinlen, e))) {
+      free(envpb);
+      goto out;
+    }
+    /* Attestation{envelope=1, statement_envelope=3}: both are serialized
+     * messages already, so the wrapper is framed by hand (tag, length). */
+    uint8_t head1[16], head3[16];
+    size_t h1 = 0, h3 = 0;
+    head1[h1++] = 0x0a; /* field 1, length-delimited */
+    for (size_t v = envlen; ; v >>= 7) { head1[h1++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); if (v <= 0x7f) break; }
+    head3[h3++] = 0x1a; /* field 3, length-delimited */
+    for (size_t v = twinlen; ; v >>= 7) { head3[h3++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); if (v <= 0x7f) break; }
+    const void *pparts[4] = {head1, envpb, head3, twinpb};
+    size_t plens[4] = {h1, envlen, h3, twinlen};
+    if ((rc = mp_file_backup(paths->pb, 0, &paths->pb_backup, e)) == 0)
+      rc = mp_write_file_parts(paths->pb, pparts, plens, 4, 0644, 0, e);
     free(envpb);
-    free(stpb);
-    if (!envmsg || !stmsg) {
-      io__intoto__envelope__free_unpacked(envmsg, NULL);
-      in_toto_attestation__v1__statement__free_unpacked(stmsg, NULL);
-      rc = mp_err_set(e, MP_EINTERNAL, "re-reading protobuf attestation");
-      goto out;
-    }
-    Mlprov__V1__Attestation att = MLPROV__V1__ATTESTATION__INIT;
-    att.envelope = envmsg;
-    att.statement = stmsg;
-    size_t n = mlprov__v1__attestation__get_packed_size(&att);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (buf) mlprov__v1__attestation__pack(&att, buf);
-    io__intoto__envelope__free_unpacked(envmsg, NULL);
-    in_toto_attestation__v1__statement__free_unpacked(stmsg, NULL);
-    if (!buf) {
-      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-      goto out;
-    }
-    if ((rc = backup_existing(paths->pb, &paths->pb_backup, e)) == 0)
-      rc = mp_write_file(paths->pb, buf, n, 0644, 0, e);
-    free(buf);
+    free(twinpb);
   }
 out:
   free(json);
@@ -185,28 +160,55 @@ int mp_attest_parse(const char *what, const uint8_t *data, size_t len, mp_attest
       }
     }
   } else {
-    Mlprov__V1__Attestation *att = mlprov__v1__attestation__unpack(NULL, len, data);
-    if (!att || !att->envelope) {
-      rc = mp_err_set(e, MP_EPARSE, "%s: neither a JSON envelope nor an mlprov protobuf attestation", what);
-    } else {
-      mp_dsse *env = NULL;
-      size_t n = io__intoto__envelope__get_packed_size(att->envelope);
-      uint8_t *buf = malloc(n ? n : 1);
-      if (!buf) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-      else {
-        io__intoto__envelope__pack(att->envelope, buf);
-        rc = mp_dsse_from_pb(buf, n, &env, e);
-        free(buf);
+    /* Attestation{envelope=1, statement_envelope=3}, read field by field so
+     * the envelopes are decoded straight from the file's bytes (no copy of
+     * the megabyte payloads through an intermediate message). */
+    const uint8_t *env_bytes = NULL, *twin_bytes = NULL;
+    size_t env_len = 0, twin_len = 0;
+    size_t pos = 0;
+    while (rc == 0 && pos < len) {
+      uint64_t tag = 0, n = 0;
+      int shift = 0;
+      while (pos < len && shift < 64) {
+        tag |= (uint64_t)(data[pos] & 0x7f) << shift;
+        shift += 7;
+        if (!(data[pos++] & 0x80)) break;
       }
-      if (rc == 0 && (rc = add_entry(f, env, 0, e)) == 0 && att->statement) {
-        mp_attest_entry *ent = &f->entries[f->n - 1];
-        ent->pb_statement_len = in_toto_attestation__v1__statement__get_packed_size(att->statement);
-        ent->pb_statement = malloc(ent->pb_statement_len ? ent->pb_statement_len : 1);
-        if (!ent->pb_statement) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-        else in_toto_attestation__v1__statement__pack(att->statement, ent->pb_statement);
+      unsigned wire = (unsigned)(tag & 7);
+      uint64_t field = tag >> 3;
+      if (wire != 2) { /* only length-delimited fields are defined; skip others honestly */
+        if (wire == 0) {
+          while (pos < len && (data[pos++] & 0x80)) {}
+          continue;
+        }
+        if (wire == 1 || wire == 5) {
+          pos += wire == 1 ? 8 : 4;
+          continue;
+        }
+        rc = mp_err_set(e, MP_EPARSE, "%s: neither a JSON envelope nor an mlprov protobuf attestation", what);
+        break;
       }
+      shift = 0;
+      while (pos < len && shift < 64) {
+        n |= (uint64_t)(data[pos] & 0x7f) << shift;
+        shift += 7;
+        if (!(data[pos++] & 0x80)) break;
+      }
+      if (n > len - pos) {
+        rc = mp_err_set(e, MP_EPARSE, "%s: truncated protobuf attestation", what);
+        break;
+      }
+      if (field == 1) env_bytes = data + pos, env_len = (size_t)n;
+      else if (field == 3) twin_bytes = data + pos, twin_len = (size_t)n;
+      pos += (size_t)n;
     }
-    if (att) mlprov__v1__attestation__free_unpacked(att, NULL);
+    if (rc == 0 && !env_bytes)
+      rc = mp_err_set(e, MP_EPARSE, "%s: neither a JSON envelope nor an mlprov protobuf attestation", what);
+    mp_dsse *env = NULL;
+    if (rc == 0) rc = mp_dsse_from_pb(env_bytes, env_len, &env, e);
+    if (rc == 0 && twin_bytes) rc = mp_dsse_from_pb(twin_bytes, twin_len, &env->companion, e);
+    if (rc == 0) rc = add_entry(f, env, 0, e);
+    else mp_dsse_free(env);
   }
   if (rc == 0 && f->n == 0) rc = mp_err_set(e, MP_EPARSE, "%s: no envelope found", what);
   if (rc) {
@@ -231,7 +233,6 @@ void mp_attest_file_free(mp_attest_file *f) {
   if (!f) return;
   for (size_t i = 0; i < f->n; i++) {
     mp_dsse_free(f->entries[i].env);
-    free(f->entries[i].pb_statement);
   }
   free(f->entries);
   free(f);
@@ -256,19 +257,59 @@ int mp_attest_verify(const mp_attest_entry *ent, const mp_key *const *keys, size
     }
     return MP_EVERIFY;
   }
-  if (ent->pb_statement) {
+  if (env->companion) {
+    const mp_dsse *twin = env->companion;
     uint8_t *mine = NULL;
     size_t mlen = 0;
-    rc = mp_statement_to_pb(st, &mine, &mlen, e);
-    if (rc == 0 && (mlen != ent->pb_statement_len || memcmp(mine, ent->pb_statement, mlen) != 0))
+    if (strcmp(twin->payload_type, MP_PB_STATEMENT_TYPE) != 0)
+      rc = mp_err_set(e, MP_EVERIFY, "protobuf statement: payloadType is \"%s\", expected %s", twin->payload_type,
+                      MP_PB_STATEMENT_TYPE);
+    else if ((rc = mp_dsse_verify(twin, keys, nkeys, min_sigs, NULL, e)) != 0)
+      mp_err_prefix(e, "protobuf statement");
+    else if ((rc = mp_statement_to_pb(st, &mine, &mlen, e)) == 0 &&
+             (mlen != twin->payload_len || memcmp(mine, twin->payload, mlen) != 0))
       rc = mp_err_set(e, MP_EVERIFY, "protobuf statement differs from the signed JSON payload");
     free(mine);
     if (rc) {
       json_decref(st);
-      return rc;
+      return rc == MP_EVERIFY ? rc : rc;
     }
   }
   *statement = st;
+  return 0;
+}
+
+int mp_attest_verify_pb(const mp_attest_entry *ent, const mp_key *const *keys, size_t nkeys,
+                        size_t min_sigs, mp_pb_doc **statement, mp_dsse_result *res, mp_err *e) {
+  const mp_dsse *twin = ent->env->companion;
+  if (!twin) {
+    json_t *st = NULL;
+    int rc = mp_attest_verify(ent, keys, nkeys, min_sigs, &st, res, e);
+    if (rc) return rc;
+    uint8_t *pb = NULL;
+    size_t len = 0;
+    rc = mp_statement_to_pb(st, &pb, &len, e);
+    json_decref(st);
+    if (rc) return rc;
+    mp_pb_doc *doc = mp_pb_doc_unpack(pb, len);
+    free(pb);
+    if (!doc) return mp_err_set(e, MP_ENOMEM, "decoding the statement: out of memory");
+    *statement = doc;
+    return 0;
+  }
+  if (strcmp(twin->payload_type, MP_PB_STATEMENT_TYPE) != 0)
+    return mp_err_set(e, MP_EVERIFY, "protobuf statement: payloadType is \"%s\", expected %s", twin->payload_type,
+                      MP_PB_STATEMENT_TYPE);
+  int rc = mp_dsse_verify(twin, keys, nkeys, min_sigs, res, e);
+  if (rc) return rc;
+  mp_pb_doc *doc = mp_pb_doc_unpack(twin->payload, twin->payload_len);
+  if (!doc) return mp_err_set(e, MP_EVERIFY, "signed protobuf payload is not an in-toto Statement");
+  const mp_pb_statement *s = mp_pb_doc_statement(doc);
+  if (!s->type || strcmp(s->type, MP_STATEMENT_TYPE) != 0 || s->n_subject == 0 || !s->predicate_type) {
+    mp_pb_doc_free(doc);
+    return mp_err_set(e, MP_EVERIFY, "signed protobuf payload is not an in-toto Statement v1 with subjects");
+  }
+  *statement = doc;
   return 0;
 }
 

@@ -7,8 +7,10 @@
  * in-toto convention for <artifact>.intoto.jsonl); a Sigstore bundle (its
  * dsseEnvelope); mlprov's protobuf Attestation (schema/attestation.proto).
  * Files written: BASE.intoto.jsonl holds one envelope on one line; BASE.pb the
- * same envelope plus the Statement in protobuf. A file already at either path
- * is kept as PATH.~N~ (numbered backup), never overwritten.
+ * same envelope plus the Statement as a signed protobuf payload (see
+ * schema/attestation.proto), which tools read without parsing JSON. A file
+ * already at either path is kept as PATH.~N~ (numbered backup), never
+ * overwritten.
  */
 #ifndef MP_ATTEST_H
 #define MP_ATTEST_H
@@ -20,11 +22,14 @@
 #include "dsse.h"
 #include "err.h"
 #include "keys.h"
+#include "pbview.h"
 
 #define MP_ATTEST_JSONL_SUFFIX ".intoto.jsonl"
 #define MP_ATTEST_PB_SUFFIX ".pb"
+#define MP_PB_STATEMENT_TYPE "application/vnd.mlprov.statement.v1+protobuf"
 
-/* Canonical JSON of statement, signed by every key (at least one). */
+/* Canonical JSON of statement, signed by every key (at least one); the
+ * envelope's companion holds the protobuf Statement signed by the same keys. */
 int mp_attest_sign(const json_t *statement, const mp_key *const *keys, size_t nkeys,
                    mp_dsse **out, mp_err *e);
 
@@ -41,9 +46,7 @@ int mp_attest_write(const mp_dsse *env, const char *base, int with_pb, mp_attest
 void mp_attest_paths_free(mp_attest_paths *p);
 
 typedef struct mp_attest_entry {
-  mp_dsse *env;
-  uint8_t *pb_statement;   /* from a .pb file: the typed Statement to cross-check */
-  size_t pb_statement_len;
+  mp_dsse *env;            /* env->companion: the protobuf twin from a .pb file */
   int line;                /* 1-based line in a JSON Lines file, 0 otherwise */
 } mp_attest_entry;
 
@@ -72,9 +75,17 @@ void mp_attest_reader_close(mp_attest_reader *r);
 
 /* Checks the envelope: payloadType, signatures by at least min_sigs distinct
  * keys of keys[], then parses the verified payload bytes into a checked
- * Statement (and, for a .pb entry, requires the typed copy to match).
- * MP_EVERIFY with the reason when any of that fails. */
+ * Statement (and, for a .pb entry, verifies the protobuf twin too and requires
+ * it to be the same Statement). MP_EVERIFY with the reason when any of that
+ * fails. */
 int mp_attest_verify(const mp_attest_entry *ent, const mp_key *const *keys, size_t nkeys,
                      size_t min_sigs, json_t **statement, mp_dsse_result *res, mp_err *e);
+
+/* The fast path for tools: the verified Statement as protobuf (pbview.h;
+ * free with mp_pb_doc_free). From a .pb entry only the signed protobuf twin
+ * is verified and decoded (no JSON); otherwise the JSON envelope is verified
+ * and its payload converted. */
+int mp_attest_verify_pb(const mp_attest_entry *ent, const mp_key *const *keys, size_t nkeys,
+                        size_t min_sigs, mp_pb_doc **statement, mp_dsse_result *res, mp_err *e);
 
 #endif

@@ -45,6 +45,7 @@ int mp_dsse_new(const char *type, const uint8_t *payload, size_t len, mp_dsse **
 
 void mp_dsse_free(mp_dsse *d) {
   if (!d) return;
+  mp_dsse_free(d->companion);
   for (size_t i = 0; i < d->nsigs; i++) {
     free(d->sigs[i].sig);
     free(d->sigs[i].keyid);
@@ -125,38 +126,57 @@ int mp_dsse_verify(const mp_dsse *d, const mp_key *const *keys, size_t nkeys, si
                     r.valid, min_valid);
 }
 
+/* JSON text of a short string (quotes included), escaped by jansson. */
+static char *json_quote(const char *s) {
+  json_t *v = json_string(s);
+  char *out = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+  json_decref(v);
+  return out;
+}
+
+/* Written directly rather than through json_dumps: the payload is a long
+ * base64 string that jansson would escape byte by byte. The bytes are what
+ * jansson writes with JSON_COMPACT | JSON_SORT_KEYS (keys in sorted order,
+ * no spaces), which test_dsse checks. */
 int mp_dsse_to_json(const mp_dsse *d, char **out, size_t *outlen, mp_err *e) {
   char *payload = mp_b64_encode(d->payload, d->payload_len);
-  json_t *sigs = json_array();
-  json_t *root = NULL;
+  char *type = json_quote(d->payload_type);
+  size_t cap = (payload ? strlen(payload) : 0) + (type ? strlen(type) : 0) + 64;
+  char **sigs = calloc(d->nsigs + 1, sizeof *sigs), **kids = calloc(d->nsigs + 1, sizeof *kids);
   int rc = 0;
-  if (!payload || !sigs) {
-    rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  if (!payload || !type || !sigs || !kids) {
+    rc = mp_err_set(e, MP_ENOMEM, "out of memory encoding envelope");
     goto done;
   }
   for (size_t i = 0; i < d->nsigs; i++) {
-    char *s = mp_b64_encode(d->sigs[i].sig, d->sigs[i].sig_len);
-    if (!s) {
-      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+    sigs[i] = mp_b64_encode(d->sigs[i].sig, d->sigs[i].sig_len);
+    kids[i] = json_quote(d->sigs[i].keyid ? d->sigs[i].keyid : "");
+    if (!sigs[i] || !kids[i]) {
+      rc = mp_err_set(e, MP_ENOMEM, "out of memory encoding envelope");
       goto done;
     }
-    json_array_append_new(sigs, json_pack("{s:s, s:s}", "keyid", d->sigs[i].keyid ? d->sigs[i].keyid : "",
-                                          "sig", s));
-    free(s);
+    cap += strlen(sigs[i]) + strlen(kids[i]) + 32;
   }
-  root = json_pack("{s:s, s:s, s:O}", "payload", payload, "payloadType", d->payload_type,
-                   "signatures", sigs);
-  char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  char *text = malloc(cap);
   if (!text) {
     rc = mp_err_set(e, MP_ENOMEM, "out of memory encoding envelope");
     goto done;
   }
+  size_t o = (size_t)snprintf(text, cap, "{\"payload\":\"%s\",\"payloadType\":%s,\"signatures\":[", payload, type);
+  for (size_t i = 0; i < d->nsigs; i++)
+    o += (size_t)snprintf(text + o, cap - o, "%s{\"keyid\":%s,\"sig\":\"%s\"}", i ? "," : "", kids[i], sigs[i]);
+  o += (size_t)snprintf(text + o, cap - o, "]}");
   *out = text;
-  *outlen = strlen(text);
+  *outlen = o;
 done:
   free(payload);
-  json_decref(sigs);
-  json_decref(root);
+  free(type);
+  for (size_t i = 0; sigs && kids && i < d->nsigs; i++) {
+    free(sigs[i]);
+    free(kids[i]);
+  }
+  free(sigs);
+  free(kids);
   return rc;
 }
 

@@ -26,13 +26,18 @@ typedef struct mp_dsse_sig {
   char *keyid; /* NULL when absent or null in JSON */
 } mp_dsse_sig;
 
-typedef struct mp_dsse {
+typedef struct mp_dsse mp_dsse;
+
+struct mp_dsse {
   char *payload_type;
   uint8_t *payload;
   size_t payload_len;
   mp_dsse_sig *sigs;
   size_t nsigs;
-} mp_dsse;
+  /* The same statement as a signed protobuf payload (attest.h), or NULL.
+   * Owned; freed with the envelope. */
+  mp_dsse *companion;
+};
 
 /* PAE(type, body) into a malloc'd buffer. */
 int mp_dsse_pae(const char *type, const uint8_t *body, size_t len, uint8_t **out, size_t *outlen,

@@ -122,6 +122,30 @@ int mp_write_file(const char *path, const void *data, size_t len, mode_t mode, i
   return mp_write_file_parts(path, parts, lens, 1, mode, exclusive, e);
 }
 
+int mp_file_backup(const char *path, int move, char **backup, mp_err *e) {
+  *backup = NULL;
+  if (access(path, F_OK) != 0) return 0;
+  size_t n = strlen(path) + 24;
+  char *b = malloc(n);
+  if (!b) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  for (unsigned i = 1; i < 100000; i++) {
+    snprintf(b, n, "%s.~%u~", path, i);
+    if (access(b, F_OK) == 0) continue;
+    /* link (+ unlink): never replaces a backup that appeared meanwhile */
+    if (link(path, b) != 0) continue;
+    if (move && unlink(path) != 0) {
+      int saved = errno;
+      unlink(b);
+      free(b);
+      return mp_err_errno(e, MP_EIO, saved, "moving previous %s aside", path);
+    }
+    *backup = b;
+    return 0;
+  }
+  free(b);
+  return mp_err_set(e, MP_EIO, "keeping previous %s: no free backup name", path);
+}
+
 /* Normalises "a/./b", "a//b" and trailing slashes so one file has one key. */
 char *mp_path_normalize(const char *abs) {
   char *out = malloc(strlen(abs) + 2);

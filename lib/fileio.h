@@ -21,6 +21,11 @@ int mp_write_file(const char *path, const void *data, size_t len, mode_t mode,
 int mp_write_file_parts(const char *path, const void *const *parts, const size_t *lens,
                         size_t nparts, mode_t mode, int exclusive, mp_err *e);
 
+/* When path exists, keeps it as PATH.~N~ (the first free N; *backup is that
+ * name, malloc'd) — a hard link, so path stays unless move is set, in which
+ * case path is then removed. *backup is NULL when there was nothing to keep. */
+int mp_file_backup(const char *path, int move, char **backup, mp_err *e);
+
 /* Lexically normalises an absolute path: collapses "//", "." and ".."
  * (malloc'd). Symlinks are not resolved. */
 char *mp_path_normalize(const char *abs);

@@ -98,7 +98,7 @@ typedef enum mp_index_query_kind {
 typedef struct mp_index_query {
   mp_index_query_kind kind;
   const char *arg;
-  const char *version;   /* MP_IQ_DEPENDENCY: PEP 440 range (pkgver.h), or NULL */
+  const char *version;   /* MP_IQ_DEPENDENCY: version range (version.h), or NULL */
   int affected;          /* also list descendants through lineage */
   int has_since, has_until;
   int64_t since_us, until_us; /* on finishedOn (startedOn when absent), µs since epoch */

@@ -87,10 +87,10 @@ static int add_package(mp_index_doc *d, const json_t *rd, const json_t *ann) {
   const char *base = "";
   mp_purl p;
   if (strncmp(uri, "pkg:", 4) == 0 && mp_purl_parse(uri, &p, NULL) == 0) {
-    base = keep(d, strdup(p.base));
+    base = keep(d, mp_purl_base(&p));
     if (!*version && p.version) version = keep(d, strdup(p.version));
     if (!*name) name = keep(d, strdup(p.name));
-    mp_purl_clear(&p);
+    mp_purl_free(&p);
     if (!base || !version || !name) return -1;
   }
   const char *lname = keep(d, mp_pkg_name_normalize(name));

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "index_int.h"
-#include "pkgver.h"
 #include "purl.h"
+#include "version.h"
 
 #define CHUNK 500
 
@@ -262,23 +262,23 @@ static void dep_detail(mp_index *idx, json_t *rec, mp_idb_rows *r) {
 
 static int seed_dependency(qctx *c, mp_err *e) {
   const mp_index_query *q = c->q;
-  mp_verspec *spec = NULL;
   const char *key = NULL;
   char *owned = NULL, *purl_version = NULL;
   int by_base = strncmp(q->arg, "pkg:", 4) == 0;
   int rc = 0;
+  if (q->version && mp_version_range_check(q->version, e))
+    return mp_err_set(e, MP_EUSAGE, "--version: %s", e ? e->msg : "bad range");
   if (by_base) {
     mp_purl p;
     if ((rc = mp_purl_parse(q->arg, &p, e))) return mp_err_set(e, MP_EUSAGE, "--dependency: %s", e ? e->msg : "bad package URL");
-    owned = strdup(p.base);
+    owned = mp_purl_base(&p);
     purl_version = p.version ? strdup(p.version) : NULL;
-    mp_purl_clear(&p);
+    mp_purl_free(&p);
   } else {
     owned = mp_pkg_name_normalize(q->arg);
   }
   if (!owned) return mp_err_set(e, MP_ENOMEM, "out of memory");
   key = owned;
-  if (q->version && (rc = mp_verspec_parse(q->version, &spec, e))) goto out;
   const char *params[1] = {key};
   mp_idb_rows *r = NULL;
   rc = mp_index_q(c->idx, by_base ? "SELECT id, version FROM packages WHERE base = $1"
@@ -292,11 +292,8 @@ static int seed_dependency(qctx *c, mp_err *e) {
       break;
     }
     const char *ver = S(c->idx->ops->col(r, 1));
-    if (purl_version && strcmp(purl_version, ver) != 0) {
-      int cmp = 1;
-      if (mp_pkgver_cmp(purl_version, ver, &cmp, NULL) || cmp != 0) continue;
-    }
-    if (spec && !mp_verspec_match(spec, ver)) continue;
+    if (purl_version && mp_version_cmp(purl_version, ver) != 0) continue;
+    if (q->version && mp_version_match(ver, q->version, NULL) != 1) continue;
     if (id_push(&ids, strtoll(c->idx->ops->col(r, 0), NULL, 10))) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
   }
   c->idx->ops->rows_free(r);
@@ -318,8 +315,6 @@ static int seed_dependency(qctx *c, mp_err *e) {
     free(sql);
   }
   free(ids.v);
-out:
-  mp_verspec_free(spec);
   free(owned);
   free(purl_version);
   return rc;

@@ -1,32 +1,34 @@
 /* purl.h — package URLs (github.com/package-url/purl-spec):
  *   pkg:TYPE/NAMESPACE/NAME@VERSION?QUALIFIERS#SUBPATH
- * parsed into components (percent-decoded) and reduced to the "base" the
- * index keys packages by: "pkg:TYPE/NAMESPACE/NAME" without version,
- * qualifiers or subpath. Normalisation as the spec asks: the type is
- * lowercase; pypi names are lowercase with runs of "-", "_", "." folded to
- * "-" (PEP 503); github, bitbucket and npm namespaces and names are lowercase.
- * The same normalisation is applied to what is stored and to what is asked,
- * so "pkg:PyPI/Torch_Triton" finds "pkg:pypi/torch-triton@2.0.0".
- */
+ * Parsing is strict about the scheme and the presence of type and name;
+ * percent-encoding is decoded; type is lowercased, and for pypi the name is
+ * normalised as PEP 503 says (lowercase, runs of "-_." become "-"), so that
+ * "pkg:pypi/Torch_Triton" and "pkg:pypi/torch-triton" compare equal. */
 #ifndef MP_PURL_H
 #define MP_PURL_H
 
 #include "err.h"
 
 typedef struct mp_purl {
-  char *type;      /* lowercase */
-  char *ns;        /* NULL when absent */
+  char *type;
+  char *ns;          /* namespace, NULL if none */
   char *name;
-  char *version;   /* NULL when absent */
-  char *base;      /* "pkg:type/ns/name", normalised */
+  char *version;     /* NULL if none */
+  char *qualifiers;  /* raw "k=v&k2=v2", NULL if none */
+  char *subpath;
 } mp_purl;
 
-/* MP_EPARSE when s is not a package URL. */
 int mp_purl_parse(const char *s, mp_purl *out, mp_err *e);
-void mp_purl_clear(mp_purl *p);
-
-/* Lowercase, runs of "-", "_", "." folded to "-" (malloc'd): how package
- * names are compared when no package URL is given. */
+void mp_purl_free(mp_purl *p);
+/* The value of qualifier key (malloc'd, decoded) or NULL. */
+char *mp_purl_qualifier(const mp_purl *p, const char *key);
+/* Same package (type, namespace, name), versions not compared. */
+int mp_purl_same_package(const mp_purl *a, const mp_purl *b);
+/* "pkg:TYPE/NAMESPACE/NAME" (normalised as parsed; malloc'd): the package
+ * without version, qualifiers or subpath, as the index keys packages. */
+char *mp_purl_base(const mp_purl *p);
+/* A package name compared without a package URL: lowercase, runs of "-_."
+ * folded to "-" (PEP 503), malloc'd. */
 char *mp_pkg_name_normalize(const char *name);
 
 #endif

@@ -200,3 +200,43 @@ char **mp_redact_argv(const char *const *argv) {
   }
   return out;
 }
+
+json_t *mp_redact_json(const json_t *v, const char *key) {
+  if (key && mp_redact_name_is_secret(key)) return json_string(MP_REDACTED);
+  if (json_is_string(v)) {
+    char *r = mp_redact_value(json_string_value(v), NULL);
+    json_t *out = json_string(r ? r : MP_REDACTED);
+    free(r);
+    return out;
+  }
+  if (json_is_object(v)) {
+    json_t *o = json_object();
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)v, k, x) json_object_set_new(o, k, mp_redact_json(x, k));
+    return o;
+  }
+  if (json_is_array(v)) {
+    json_t *a = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) json_array_append_new(a, mp_redact_json(x, NULL));
+    return a;
+  }
+  return json_deep_copy(v);
+}
+
+int mp_redact_bytes_have_secret(const void *data, size_t len) {
+  /* NULs end C strings: scan a copy where they become separators. */
+  char *text = malloc(len + 1);
+  if (!text) return 1; /* cannot tell: treat as secret */
+  const unsigned char *p = data;
+  for (size_t i = 0; i < len; i++) text[i] = p[i] ? (char)p[i] : '\n';
+  text[len] = '\0';
+  int changed = 0;
+  char *out = mp_redact_value(text, &changed);
+  int ok = out != NULL;
+  free(out);
+  free(text);
+  return ok ? changed : 1;
+}

@@ -13,6 +13,7 @@
 #ifndef MP_REDACT_H
 #define MP_REDACT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #define MP_REDACTED "[REDACTED]"
@@ -29,5 +30,12 @@ char *mp_redact_named(const char *name, const char *value);
  * values are redacted. */
 char **mp_redact_argv(const char *const *argv);
 void mp_strv_free(char **v);
+/* A redacted deep copy of a JSON value: members whose name is secret become
+ * "[REDACTED]", strings are redacted by value, recursively. key is the
+ * name v is stored under (NULL: none). */
+json_t *mp_redact_json(const json_t *v, const char *key);
+/* 1 when binary data (e.g. an opaque protobuf frame) holds text that looks
+ * like a credential (or when that cannot be checked). */
+int mp_redact_bytes_have_secret(const void *data, size_t len);
 
 #endif

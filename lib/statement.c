@@ -218,6 +218,7 @@ fail:
 static json_t *struct_to_json(const PbStruct *s);
 
 static json_t *value_to_json(const PbValue *v) {
+  if (!v) return json_null(); /* a Struct map entry without its value */
   switch (v->kind_case) {
     case GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE: return json_null();
     case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE: return json_boolean(v->bool_value);

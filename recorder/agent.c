@@ -39,6 +39,7 @@ void mp__agent_maybe_finish(mp_agent *a) {
   if (a->nconns > 0 && !a->drain_expired) return;
   a->finishing = 1;
   mp__conn_close_all(a);
+  if (a->journal_started) mp__journal_stop(a);
   uv_close((uv_handle_t *)&a->server, on_handle_closed);
   for (int i = 0; i < MP_AGENT_NSIGNALS; i++) uv_close((uv_handle_t *)&a->signals[i], on_handle_closed);
   uv_close((uv_handle_t *)&a->drain, on_handle_closed);
@@ -124,8 +125,11 @@ int mp_agent_run(const mp_agent_opts *o, mp_record *rec, mp_err *e) {
   a.opts = o;
   a.rec = rec;
   a.max_frame = o->max_frame ? o->max_frame : MP_FRAME_MAX_DEFAULT;
-  a.max_conns = o->max_conns ? o->max_conns : 1024;
+  a.max_conns = o->max_conns ? o->max_conns : MP_AGENT_MAX_CONNS;
   a.drain_ms = o->drain_ms ? o->drain_ms : 5000;
+  a.max_memory = o->max_memory ? o->max_memory : MP_AGENT_MAX_MEMORY;
+  a.journal = o->journal;
+  a.sync_ms = o->sync_ms < 0 ? MP_AGENT_SYNC_MS : o->sync_ms;
   a.uid = getuid();
   if (!o->argv || !o->argv[0]) return mp_err_set(e, MP_EUSAGE, "no command to run");
 
@@ -158,6 +162,14 @@ int mp_agent_run(const mp_agent_opts *o, mp_record *rec, mp_err *e) {
     uv_signal_start(&a.signals[i], on_signal, sigs[i]);
   }
 
+  mp__journal_start(&a);
+  a.journal_started = 1;
+  /* A file size limit must fail the journal's write, and a hook that closes
+   * before its Ack is written must fail that write, not kill the recorder
+   * (the job gets default dispositions back: libuv resets them in the child). */
+  signal(SIGXFSZ, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+
   char **env = build_env(&a);
   uv_stdio_container_t stdio[3] = {
       {.flags = UV_INHERIT_FD, .data.fd = 0},
@@ -172,7 +184,7 @@ int mp_agent_run(const mp_agent_opts *o, mp_record *rec, mp_err *e) {
       .stdio_count = 3,
       .stdio = stdio,
   };
-  clock_gettime(CLOCK_REALTIME, &rec->started);
+  if (rec->started.tv_sec == 0) clock_gettime(CLOCK_REALTIME, &rec->started);
   a.child.data = &a;
   uvrc = env ? uv_spawn(&a.loop, &a.child, &popts) : UV_ENOMEM;
   free(env);

@@ -8,7 +8,14 @@
  * connection has closed (or the drain deadline passed).
  *
  * A misbehaving connection (garbage, oversize or torn frame, wrong user, newer
- * protocol) is logged, counted in the record and closed; the others go on.
+ * protocol, over the connection or memory limit) is logged, counted in the
+ * record and closed; the others go on.
+ *
+ * With a journal (journal.h), every accepted connection, Hello, Event and
+ * incident is appended to it as it is applied; the frames are written to the
+ * file once per loop iteration (before any Ack is sent) and made durable
+ * every sync_ms on libuv's thread pool. A journal that fails (disk full) is
+ * reported once and left as it is; the run goes on.
  */
 #ifndef MP_AGENT_H
 #define MP_AGENT_H
@@ -16,7 +23,12 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "journal.h"
 #include "record.h"
+
+#define MP_AGENT_MAX_CONNS 1024
+#define MP_AGENT_MAX_MEMORY ((size_t)1 << 30)
+#define MP_AGENT_SYNC_MS 1000
 
 typedef void (*mp_log_fn)(void *ctx, const char *msg);
 
@@ -26,6 +38,9 @@ typedef struct mp_agent_opts {
   size_t max_frame;         /* 0: MP_FRAME_MAX_DEFAULT */
   unsigned max_conns;       /* 0: 1024 */
   unsigned drain_ms;        /* wait for hooks after the job exits; 0: 5000 */
+  size_t max_memory;        /* connection buffers + record tables; 0: MP_AGENT_MAX_MEMORY */
+  mp_journal *journal;      /* NULL: no journal (borrowed) */
+  int sync_ms;              /* journal fdatasync period; 0: before every Ack; <0: 1000 */
   mp_log_fn log;            /* warnings (may be NULL) */
   void *log_ctx;
 } mp_agent_opts;

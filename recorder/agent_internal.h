@@ -18,6 +18,19 @@ typedef struct mp_agent {
   uv_process_t child;
   uv_signal_t signals[MP_AGENT_NSIGNALS];
   uv_timer_t drain;
+  uv_check_t flusher;       /* writes the journal once per loop iteration, then acks */
+  uv_timer_t syncer;        /* periodic fdatasync of the journal */
+  uv_fs_t sync_req;
+  int sync_inflight;
+  uint64_t sync_upto;
+  mp_journal *journal;
+  int journal_started;
+  int journal_reported;     /* its failure was logged */
+  int sync_ms;
+  unsigned acks_due;        /* connections with an Ack to send */
+  uint32_t next_conn_id;
+  size_t buffered;          /* bytes held by connection frame buffers */
+  size_t max_memory;
   const mp_agent_opts *opts;
   mp_record *rec;
   mp_conn *conns;           /* doubly linked list of open connections */
@@ -43,10 +56,29 @@ struct mp_conn {
   int hello_seen;
   int closing;
   pid_t peer_pid;
+  uid_t peer_uid;
+  uint32_t id;              /* in the journal */
   uint64_t events;
+  int want_acks;
+  int ack_due;              /* last_seq not yet acked */
+  int ack_inflight;
+  uint64_t last_seq;        /* seq of the last event applied */
+  uv_write_t ack_req;
+  uint8_t ackbuf[512];
 };
 
 void mp__agent_log(mp_agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Counts an incident under each of the NULL-terminated counter names (record.h
+ * names), logs it and journals it. */
+void mp__agent_incident(mp_agent *a, uint32_t conn, const char *const *counters, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Appends a frame to the journal, if any (a failure is reported once). */
+void mp__agent_journal(mp_agent *a, unsigned type, unsigned flags, uint32_t conn, const void *body, size_t len);
+/* Starts the flusher and the sync timer; stops them (final write). */
+void mp__journal_start(mp_agent *a);
+void mp__journal_stop(mp_agent *a);
+/* Sends conn's Ack when one is due and none is in flight. */
+void mp__conn_send_ack(mp_conn *c);
 void mp__agent_maybe_finish(mp_agent *a);
 void mp__conn_accept(mp_agent *a);
 void mp__conn_close_all(mp_agent *a);

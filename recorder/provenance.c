@@ -144,34 +144,6 @@ static char *abs_norm(const mp_record *rec, const char *path) { return mp_record
 
 static json_t *digest_obj(const target *t) { return json_pack("{s:s}", "sha256", t->hex); }
 
-static json_t *redact_json(json_t *v, const char *key);
-
-/* A redacted deep copy of parameters/annotations. */
-static json_t *redact_json(json_t *v, const char *key) {
-  if (key && mp_redact_name_is_secret(key)) return json_string(MP_REDACTED);
-  if (json_is_string(v)) {
-    char *r = mp_redact_value(json_string_value(v), NULL);
-    json_t *out = json_string(r ? r : MP_REDACTED);
-    free(r);
-    return out;
-  }
-  if (json_is_object(v)) {
-    json_t *o = json_object();
-    const char *k;
-    json_t *x;
-    json_object_foreach(v, k, x) json_object_set_new(o, k, redact_json(x, k));
-    return o;
-  }
-  if (json_is_array(v)) {
-    json_t *a = json_array();
-    size_t i;
-    json_t *x;
-    json_array_foreach(v, i, x) json_array_append_new(a, redact_json(x, NULL));
-    return a;
-  }
-  return json_deep_copy(v);
-}
-
 /* Annotations are {key, text}: the text is judged by the annotation's key. */
 static json_t *redact_annotations(const json_t *items) {
   json_t *out = json_array();
@@ -358,6 +330,7 @@ static void add_packages(const mp_record *rec, json_t *deps) {
     mp_rd_annotate(rd, "kind", json_string("package"));
     json_t *ver = json_object_get(d, "version");
     if (ver) mp_rd_annotate(rd, "version", json_deep_copy(ver));
+    if (json_is_true(json_object_get(d, "loaded"))) mp_rd_annotate(rd, "loaded", json_true());
     json_array_append_new(deps, rd);
   }
 }
@@ -540,28 +513,26 @@ int mp_provenance_build(const mp_record *rec, const mp_prov_opts *o, json_t *war
     free(dn);
   }
   json_t *external = json_pack("{s:o, s:s, s:o, s:o}", "command", cmd, "workingDirectory", rec->cwd,
-                               "parameters", redact_json(rec->parameters, NULL), "outputs", outputs);
+                               "parameters", mp_redact_json(rec->parameters, NULL), "outputs", outputs);
   json_t *internal = json_pack("{s:O?, s:o, s:{s:s}}", "host", rec->host, "environment",
-                               mp_collect_environment(o->envp), "recorder", "version", MLPROV_VERSION);
+                               rec->environment ? json_deep_copy(rec->environment) : mp_collect_environment(o->envp), "recorder", "version", MLPROV_VERSION);
 
   json_t *byproducts = json_array();
   double duration = (double)(rec->finished.tv_sec - rec->started.tv_sec) +
                     (double)(rec->finished.tv_nsec - rec->started.tv_nsec) / 1e9;
-  json_t *run = json_pack("{s:b, s:I, s:f}", "complete", 1, "exitCode", (json_int_t)rec->exit_code,
-                          "durationSeconds", duration);
+  json_t *run = json_pack("{s:b, s:f}", "complete", rec->incomplete == NULL, "durationSeconds", duration);
+  if (rec->exited) json_object_set_new(run, "exitCode", json_integer((json_int_t)rec->exit_code));
+  else json_object_set_new(run, "jobStatus", json_string("unknown"));
   if (rec->term_signal) json_object_set_new(run, "termSignal", json_integer(rec->term_signal));
+  if (rec->recovered) json_object_set_new(run, "recovered", json_true());
+  if (rec->incomplete) json_object_set(run, "incompleteBecause", rec->incomplete);
   json_array_append_new(byproducts, byproduct("mlprov/run", run));
   const mp_record_stats *s = &rec->stats;
-  json_array_append_new(
-      byproducts,
-      byproduct("mlprov/hooks",
-                json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "connections",
-                          (json_int_t)s->connections, "refusedConnections", (json_int_t)s->refused, "events",
-                          (json_int_t)s->events, "badFrames", (json_int_t)s->bad_frames, "oversizeFrames",
-                          (json_int_t)s->oversize_frames, "tornFrames", (json_int_t)s->torn_frames,
-                          "unknownEvents", (json_int_t)s->unknown_events, "unknownFields",
-                          (json_int_t)s->unknown_fields, "eventsDroppedByHooks", (json_int_t)s->dropped_by_hooks,
-                          "eventsOverLimit", (json_int_t)s->limited, "hooks", rec->hooks)));
+  json_t *hooks = json_object();
+  for (const mp_record_stat_def *d = mp_record_stat_defs; d->name; d++)
+    json_object_set_new(hooks, d->name, json_integer((json_int_t)*(const uint64_t *)((const char *)s + d->offset)));
+  json_object_set(hooks, "hooks", rec->hooks);
+  json_array_append_new(byproducts, byproduct("mlprov/hooks", hooks));
   if (json_object_size(rec->files_written)) {
     json_t *fw = json_array();
     add_files(rec, &p, rec->files_written, "file-written", fw, errors, warnings);

@@ -13,9 +13,12 @@
  *                                files read — each with annotations.kind
  *   runDetails.builder           id (--builder-id), version {mlprov}
  *   runDetails.metadata          invocationId, startedOn, finishedOn
- *   runDetails.byproducts        mlprov/run (exit status, complete), mlprov/hooks
- *                                (connections and counters), files written,
- *                                execs, annotations, unknown events, warnings
+ *   runDetails.byproducts        mlprov/run (exit status or jobStatus unknown,
+ *                                complete, recovered, incompleteBecause),
+ *                                mlprov/hooks (connections and the record.h
+ *                                counters), files written, execs, annotations,
+ *                                unknown events, extra_byproducts (mlprov/journal,
+ *                                from cmd_run/cmd_recover), warnings
  */
 #ifndef MP_PROVENANCE_H
 #define MP_PROVENANCE_H
@@ -35,6 +38,7 @@ typedef struct mp_prov_opts {
   char *const *envp;             /* environment to record (redacted) */
   unsigned threads;              /* hashing threads, 0: one per CPU */
   json_t *extra_byproducts;      /* appended as is (borrowed), may be NULL */
+  json_t *warnings;              /* warnings known before building (borrowed), may be NULL */
 } mp_prov_opts;
 
 /* Hashes subjects and inputs and builds the statement. Problems that do not

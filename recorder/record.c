@@ -14,7 +14,42 @@
 #include "merkle.h"
 #include "statement.h"
 
+#include <stddef.h>
+
 #define MAX_UNKNOWN_KEPT 100
+/* What a table entry costs beyond its bytes (jansson object, hash slot). */
+#define ENTRY_OVERHEAD 128
+
+#define STAT(n, f) {n, offsetof(mp_record_stats, f)}
+const mp_record_stat_def mp_record_stat_defs[] = {
+    STAT("connections", connections),
+    STAT("refusedConnections", refused),
+    STAT("refusedWrongUser", refused_wrong_user),
+    STAT("refusedOverConnectionLimit", refused_conn_limit),
+    STAT("events", events),
+    STAT("badFrames", bad_frames),
+    STAT("oversizeFrames", oversize_frames),
+    STAT("tornFrames", torn_frames),
+    STAT("closedOverMemoryLimit", memory_closed),
+    STAT("unknownEvents", unknown_events),
+    STAT("unknownFields", unknown_fields),
+    STAT("redactedEvents", redacted_events),
+    STAT("eventsDroppedByHooks", dropped_by_hooks),
+    STAT("eventsOverLimit", limited),
+    {NULL, 0},
+};
+#undef STAT
+
+uint64_t *mp_record_stat(mp_record_stats *s, const char *name) {
+  for (const mp_record_stat_def *d = mp_record_stat_defs; name && d->name; d++)
+    if (strcmp(d->name, name) == 0) return (uint64_t *)((char *)s + d->offset);
+  return NULL;
+}
+
+void mp_record_incomplete(mp_record *r, const char *reason) {
+  if (!r->incomplete) r->incomplete = json_array();
+  if (r->incomplete) json_array_append_new(r->incomplete, json_string(reason));
+}
 #define DEFAULT_MAX_ENTRIES 1000000
 
 static json_t *digest_json(size_t n, char **keys, char **values) {
@@ -92,6 +127,8 @@ void mp_record_free(mp_record *r) {
   free(r->invocation_id);
   json_decref(r->host);
   json_decref(r->source);
+  json_decref(r->environment);
+  json_decref(r->incomplete);
   json_decref(r->files_read);
   json_decref(r->files_written);
   json_decref(r->datasets);
@@ -142,17 +179,25 @@ void mp_record_hello(mp_record *r, const Mlprov__Event__V1__Hello *h, int64_t pe
                                   h->rank->local_rank, "worldSize", h->rank->world_size, "node",
                                   h->rank->node ? h->rank->node : "", "jobId",
                                   h->rank->job_id ? h->rank->job_id : ""));
-  if (json_array_size(r->hooks) < 10000) json_array_append_new(r->hooks, o);
-  else json_decref(o), r->stats.limited++;
+  if (json_array_size(r->hooks) < 10000) {
+    json_array_append_new(r->hooks, o);
+    r->mem += ENTRY_OVERHEAD * 2;
+  } else {
+    json_decref(o);
+    r->stats.limited++;
+  }
 }
 
 /* Inserts or updates obj[key]; enforces the table limit for new keys. */
 static int table_put(mp_record *r, json_t *table, const char *key, json_t *value) {
-  if (!json_object_get(table, key) && json_object_size(table) >= r->max_entries) {
+  int fresh = json_object_get(table, key) == NULL;
+  if (fresh && json_object_size(table) >= r->max_entries) {
     json_decref(value);
     r->stats.limited++;
     return 0;
   }
+  /* a replaced value frees about what the new one takes */
+  if (fresh) r->mem += strlen(key) + r->cur_raw + ENTRY_OVERHEAD;
   return json_object_set_new(table, key, value) ? -1 : 0;
 }
 
@@ -162,6 +207,7 @@ static int array_put(mp_record *r, json_t *arr, json_t *value) {
     r->stats.limited++;
     return 0;
   }
+  r->mem += r->cur_raw + ENTRY_OVERHEAD;
   return json_array_append_new(arr, value) ? -1 : 0;
 }
 
@@ -189,6 +235,7 @@ static int add_leaf(mp_record *r, const char *dataset, const uint8_t leaf[MP_SHA
     size_t ncap = ls->cap ? ls->cap * 2 : 1024;
     uint8_t *nb = realloc(ls->leaves, ncap * MP_SHA256_LEN);
     if (!nb) return -1;
+    r->mem += (ncap - ls->cap) * MP_SHA256_LEN;
     ls->leaves = nb;
     ls->cap = ncap;
   }
@@ -233,6 +280,7 @@ static int has_unknown_fields(const ProtobufCMessage *msg, int depth) {
 
 static void keep_raw(mp_record *r, const uint8_t *raw, size_t rawlen) {
   if (json_array_size(r->unknown) >= MAX_UNKNOWN_KEPT) return;
+  r->mem += rawlen * 4 / 3 + ENTRY_OVERHEAD;
   char *b = mp_b64_encode(raw, rawlen);
   if (b) json_array_append_new(r->unknown, json_string(b));
   free(b);
@@ -243,6 +291,7 @@ int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint
   int rc = 0;
   char *abs = NULL;
   r->stats.events++;
+  r->cur_raw = rawlen;
   if (ev->kind_case != MLPROV__EVENT__V1__EVENT__KIND__NOT_SET && has_unknown_fields(&ev->base, 0)) {
     r->stats.unknown_fields++;
     keep_raw(r, raw, rawlen);
@@ -297,6 +346,11 @@ int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint
       if (d->version && *d->version) json_object_set_new(o, "version", json_string(d->version));
       if (d->purl && *d->purl) json_object_set_new(o, "purl", json_string(d->purl));
       if (d->n_digest) json_object_set_new(o, "digest", DIGEST_OF(d));
+      /* "loaded" is sticky: a later report from a process that did not load
+       * the package (another rank, a subprocess) must not clear it. */
+      json_t *prev = json_object_get(r->dependencies, key);
+      if (d->loaded || (prev && json_is_true(json_object_get(prev, "loaded"))))
+        json_object_set_new(o, "loaded", json_true());
       rc = table_put(r, r->dependencies, key, o);
       break;
     }

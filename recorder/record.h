@@ -23,16 +23,30 @@ typedef struct mp_leafset {
 
 typedef struct mp_record_stats {
   uint64_t connections;      /* hook connections accepted */
-  uint64_t refused;          /* refused: other user, too many, bad hello, newer protocol */
+  uint64_t refused;          /* refused, all reasons: other user, too many, bad hello, newer protocol */
+  uint64_t refused_wrong_user;  /* of which: peer credentials of another user (or none) */
+  uint64_t refused_conn_limit;  /* of which: more than the connection limit open */
   uint64_t events;           /* events decoded */
   uint64_t bad_frames;       /* undecodable frames (connection closed) */
   uint64_t oversize_frames;  /* frames above the limit (connection closed) */
   uint64_t torn_frames;      /* connection ended inside a frame */
+  uint64_t memory_closed;    /* connections closed because the memory limit was reached */
   uint64_t unknown_events;   /* events of a kind this agent does not know */
   uint64_t unknown_fields;   /* known events carrying fields this agent does not know */
+  uint64_t redacted_events;  /* events whose content was redacted before it was journaled/kept */
   uint64_t dropped_by_hooks; /* sum of HookStats.events_dropped */
   uint64_t limited;          /* entries not kept because a table was full */
 } mp_record_stats;
+
+/* The counters by their provenance name (mlprov/hooks byproduct), so the
+ * journal's incident records and the provenance use one vocabulary. */
+typedef struct mp_record_stat_def {
+  const char *name;
+  size_t offset;             /* in mp_record_stats */
+} mp_record_stat_def;
+extern const mp_record_stat_def mp_record_stat_defs[]; /* ends with {NULL, 0} */
+/* The counter named name, or NULL. */
+uint64_t *mp_record_stat(mp_record_stats *s, const char *name);
 
 typedef struct mp_record {
   char **argv;               /* as run (redaction happens when written) */
@@ -44,6 +58,7 @@ typedef struct mp_record {
   int term_signal;
   json_t *host;              /* internalParameters pieces collected up front */
   json_t *source;            /* git state or NULL */
+  json_t *environment;       /* redacted environment collected up front, or NULL */
   json_t *files_read;        /* abs path -> {size?, digest?} */
   json_t *files_written;     /* abs path -> {} */
   json_t *datasets;          /* name -> {...} */
@@ -60,9 +75,15 @@ typedef struct mp_record {
   size_t nleafsets;
   mp_record_stats stats;
   size_t max_entries;        /* per table */
+  size_t mem;                /* estimate (from above) of the bytes the tables hold */
+  size_t cur_raw;            /* size of the event being applied (for mem) */
+  int recovered;             /* rebuilt from a journal by `mlprov recover` */
+  json_t *incomplete;        /* reasons the record may miss events (array), or NULL */
 } mp_record;
 
 int mp_record_new(char *const *argv, mp_record **out, mp_err *e);
+/* Notes why the record may be incomplete (copied). */
+void mp_record_incomplete(mp_record *r, const char *reason);
 void mp_record_free(mp_record *r);
 
 /* Resolves path against the job's working directory (malloc'd). */

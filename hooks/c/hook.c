@@ -6,10 +6,15 @@
  * a stalled agent cannot hang the job; a partial write desynchronises the
  * stream, so the hook then closes the connection and counts every later event
  * as dropped (reported on stderr once, and to the agent when possible).
+ *
+ * A handle opened with acks sets Hello.want_acks; the agent then writes Ack
+ * frames back, which only mlprov_hook_sync reads (with poll and a deadline),
+ * so sending never waits for them. Acks are cumulative (highest seq).
  */
 #include "mlprov_hook.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +39,10 @@ struct mlprov_hook {
   uint64_t seq;
   uint64_t sent;
   uint64_t dropped;
+  int want_acks;
+  uint64_t acked;     /* highest seq the agent acknowledged */
+  int journaled;      /* ... and whether it said "in the journal" */
+  mp_frame_reader acks;
 };
 
 static int env_int(const char *name, int *out) {
@@ -73,11 +82,13 @@ static void go_quiet(mlprov_hook *h) {
   h->fd = -1;
 }
 
-mlprov_hook *mlprov_hook_open_as(const char *socket_path, int hook_kind) {
+static mlprov_hook *open_hook(const char *socket_path, int hook_kind, int want_acks) {
   mlprov_hook *h = calloc(1, sizeof *h);
   if (!h) return NULL;
   pthread_mutex_init(&h->lock, NULL);
   h->fd = -1;
+  h->want_acks = want_acks;
+  mp_frame_reader_init(&h->acks, 4096);
   if (!socket_path) socket_path = getenv("MLPROV_SOCKET");
   if (!socket_path || !*socket_path) return h;
   h->under_mlprov = 1;
@@ -97,6 +108,7 @@ mlprov_hook *mlprov_hook_open_as(const char *socket_path, int hook_kind) {
   hello.pid = getpid();
   hello.hook_kind = (Mlprov__Event__V1__HookKind)hook_kind;
   hello.hook_version = HOOK_VERSION;
+  hello.want_acks = want_acks;
   char host[256] = "";
   int have_rank = env_int("RANK", &rank.rank) || env_int("SLURM_PROCID", &rank.rank) ||
                   env_int("OMPI_COMM_WORLD_RANK", &rank.rank) || env_int("PMI_RANK", &rank.rank);
@@ -124,7 +136,66 @@ fail:
   return h;
 }
 
+mlprov_hook *mlprov_hook_open_as(const char *socket_path, int hook_kind) {
+  return open_hook(socket_path, hook_kind, 0);
+}
+
+mlprov_hook *mlprov_hook_open_acked(const char *socket_path, int hook_kind) {
+  return open_hook(socket_path, hook_kind, 1);
+}
+
 mlprov_hook *mlprov_hook_open(void) { return mlprov_hook_open_as(NULL, MLPROV_HOOK_C); }
+
+/* Reads whatever Acks have arrived, waiting at most wait_ms; -1 when the
+ * connection is gone. */
+static int read_acks(mlprov_hook *h, int wait_ms) {
+  struct pollfd p = {.fd = h->fd, .events = POLLIN};
+  int n = poll(&p, 1, wait_ms);
+  if (n < 0) return errno == EINTR ? 0 : -1;
+  if (n == 0) return 0;
+  uint8_t buf[4096];
+  ssize_t got = recv(h->fd, buf, sizeof buf, MSG_DONTWAIT);
+  if (got < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+  if (got == 0 || mp_frame_reader_feed(&h->acks, buf, (size_t)got) != 0) return -1;
+  const uint8_t *frame;
+  size_t len;
+  int rc;
+  while ((rc = mp_frame_reader_next(&h->acks, &frame, &len)) == 1) {
+    Mlprov__Event__V1__Ack *ack = mlprov__event__v1__ack__unpack(NULL, len, frame);
+    if (!ack) return -1;
+    if (ack->seq > h->acked) h->acked = ack->seq;
+    h->journaled = ack->journaled;
+    mlprov__event__v1__ack__free_unpacked(ack, NULL);
+  }
+  return rc < 0 ? -1 : 0;
+}
+
+int mlprov_hook_sync(mlprov_hook *h, int timeout_ms) {
+  if (!h || !h->under_mlprov) return 0;
+  int saved_errno = errno;
+  pthread_mutex_lock(&h->lock);
+  int rc = -1;
+  if (h->fd >= 0 && h->want_acks) {
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+      if (h->acked >= h->seq) {
+        rc = h->journaled ? 0 : 1;
+        break;
+      }
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000);
+      if (left <= 0) break;
+      if (read_acks(h, (int)left) != 0) {
+        go_quiet(h);
+        break;
+      }
+    }
+  }
+  pthread_mutex_unlock(&h->lock);
+  errno = saved_errno;
+  return rc;
+}
 
 int mlprov_hook_active(const mlprov_hook *h) { return h && h->fd >= 0; }
 
@@ -172,6 +243,7 @@ void mlprov_hook_close(mlprov_hook *h) {
     fprintf(stderr, "mlprov hook: %llu event(s) could not be delivered to the agent\n",
             (unsigned long long)h->dropped);
   go_quiet(h);
+  mp_frame_reader_free(&h->acks);
   pthread_mutex_destroy(&h->lock);
   free(h);
 }

@@ -48,6 +48,17 @@ enum mlprov_hook_kind {
 MLPROV_HOOK_API mlprov_hook *mlprov_hook_open(void);
 /* Connects to socket_path (NULL: $MLPROV_SOCKET) reporting the given kind. */
 MLPROV_HOOK_API mlprov_hook *mlprov_hook_open_as(const char *socket_path, int hook_kind);
+/* Like mlprov_hook_open_as, asking the agent to acknowledge events (see
+ * mlprov_hook_sync). Sending stays asynchronous: acknowledgements are only
+ * read by mlprov_hook_sync. */
+MLPROV_HOOK_API mlprov_hook *mlprov_hook_open_acked(const char *socket_path, int hook_kind);
+/* Waits (at most timeout_ms) until the agent has acknowledged every event
+ * sent so far on this handle. 0: they are in the run's journal, so they
+ * survive a crash of the agent or of this process (docs/journal.md); 1: the
+ * agent holds them but has no working journal; -1: not acknowledged (timeout,
+ * the agent is gone, or the handle was not opened with acks). 0 when not
+ * under mlprov. */
+MLPROV_HOOK_API int mlprov_hook_sync(mlprov_hook *h, int timeout_ms);
 /* 1 when connected to an agent. */
 MLPROV_HOOK_API int mlprov_hook_active(const mlprov_hook *h);
 /* Sends the hook's counters and closes the connection. */

@@ -15,6 +15,8 @@ MLPROV="$B/mlprov"
 TOOLS="$B/tests/tools"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mlprov-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# journals of runs without a known output go here, not to ~/.local/state
+export MLPROV_STATE_DIR="$T/state"
 _n=0
 _failed=0
 

@@ -90,8 +90,8 @@ b = bytearray(open(sys.argv[1], "rb").read())
 i = b.rfind(b"synthetic-8d"); b[i] = ord("S")
 open(sys.argv[2], "wb").write(bytes(b))
 PY
-expect_exit 1 "protobuf statement edited: rejected" "$MLPROV" verify --key keys/p256.pub.pem --provenance "$T/bad.pb" job/model.bin
-expect_grep "reason: protobuf differs from signed JSON" 'differs from the signed JSON' "$T/err"
+expect_exit 1 "protobuf statement (signed twin) edited: rejected" "$MLPROV" verify --key keys/p256.pub.pem --provenance "$T/bad.pb" job/model.bin
+expect_grep "reason names the protobuf statement signature" "protobuf statement: bad signature" "$T/err"
 
 : >"$T/empty.jsonl"
 expect_exit 1 "empty provenance file: rejected" "$MLPROV" verify --key keys/p256.pub.pem --provenance "$T/empty.jsonl" job/model.bin
@@ -136,7 +136,8 @@ expect_exit 1 "changed file in model directory: rejected" "$MLPROV" verify --key
 mkdir -p sig
 "$MLPROV" run -q --key keys/p256.pem --output sig/o -- sh -c 'echo x > sig/o; exec sleep 30' >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+# signal only once the job runs (the agent is then listening for signals)
+for _ in $(seq 100); do [ -s sig/o ] && break; sleep 0.1; done
 kill -TERM $pid
 wait $pid
 rc=$?

@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "dsse.h"
+#include "encoding.h"
 #include "keys.h"
 #include "unit.h"
 
@@ -109,6 +112,42 @@ static void json_malformed_envelopes(void **state) {
   mp_dsse_free(d);
 }
 
+/* The hand-written encoder must produce exactly what jansson writes with
+ * JSON_COMPACT | JSON_SORT_KEYS, including escapes in short strings. */
+static void json_encoding_matches_jansson(void **state) {
+  (void)state;
+  mp_err e;
+  mp_key *k;
+  mp_dsse *d;
+  assert_int_equal(mp_key_generate(MP_KEY_ED25519, &k, &e), 0);
+  const char *body = "{\"a\":\"\u00e9\"}\n\x01";
+  assert_int_equal(mp_dsse_new("text/x-\"quoted\"/\u00e9", (const uint8_t *)body, strlen(body), &d, &e), 0);
+  assert_int_equal(mp_dsse_sign(d, k, &e), 0);
+  assert_int_equal(mp_dsse_sign(d, k, &e), 0);
+  free(d->sigs[1].keyid);
+  d->sigs[1].keyid = NULL;
+  char *mine;
+  size_t len;
+  assert_int_equal(mp_dsse_to_json(d, &mine, &len, &e), 0);
+  json_t *sigs = json_array();
+  for (size_t i = 0; i < d->nsigs; i++) {
+    char *b = mp_b64_encode(d->sigs[i].sig, d->sigs[i].sig_len);
+    json_array_append_new(sigs, json_pack("{s:s, s:s}", "keyid", d->sigs[i].keyid ? d->sigs[i].keyid : "", "sig", b));
+    free(b);
+  }
+  char *pb = mp_b64_encode(d->payload, d->payload_len);
+  json_t *root = json_pack("{s:s, s:s, s:o}", "payload", pb, "payloadType", d->payload_type, "signatures", sigs);
+  char *ref = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+  assert_string_equal(mine, ref);
+  assert_int_equal(len, strlen(ref));
+  free(ref);
+  free(pb);
+  json_decref(root);
+  free(mine);
+  mp_dsse_free(d);
+  mp_key_free(k);
+}
+
 static void no_signature_is_refused(void **state) {
   (void)state;
   mp_err e;
@@ -160,7 +199,8 @@ int main(void) {
       cmocka_unit_test(pae_spec_vector),     cmocka_unit_test(sign_verify_p256),
       cmocka_unit_test(sign_verify_p384),    cmocka_unit_test(sign_verify_p521),
       cmocka_unit_test(sign_verify_ed25519), cmocka_unit_test(json_malformed_envelopes),
-      cmocka_unit_test(no_signature_is_refused), cmocka_unit_test(many_keys_and_hints),
+      cmocka_unit_test(no_signature_is_refused), cmocka_unit_test(json_encoding_matches_jansson),
+      cmocka_unit_test(many_keys_and_hints),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

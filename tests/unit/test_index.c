@@ -59,9 +59,9 @@ static void decomposition(void **state) {
   assert_string_equal(d->pkgs[0].version, "2.1.0");
   assert_string_equal(d->pkgs[1].base, ""); /* no package URL: found by name */
   assert_string_equal(d->pkgs[1].lname, "left-pad");
-  assert_string_equal(d->pkgs[2].base, "pkg:npm/@scope/thing"); /* no kind, a pkg: URI */
+  assert_string_equal(d->pkgs[2].base, "pkg:npm/@scope/Thing"); /* no kind, a pkg: URI */
   assert_string_equal(d->pkgs[2].version, "3.0.0");
-  assert_string_equal(d->pkgs[2].name, "thing");
+  assert_string_equal(d->pkgs[2].name, "Thing");
   assert_int_equal(d->nbases, 1);
   assert_string_equal(d->bases[0].digest, "ff");
   assert_string_equal(d->bases[0].provenance, "p.jsonl");

@@ -79,12 +79,46 @@ static void argv_redaction(void **state) {
   mp_strv_free(out);
 }
 
+static void json_members_and_values(void **state) {
+  (void)state;
+  json_error_t je;
+  json_t *in = json_loads("{\"lr\":0.5,\"db\":{\"password\":\"pw\",\"host\":\"h\"},"
+                          "\"urls\":[\"https://u:hunter2@h/x\",3],\"hf_token\":{\"nested\":1}}", 0, &je);
+  assert_non_null(in);
+  json_t *out = mp_redact_json(in, NULL);
+  char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+  assert_string_equal(text, "{\"db\":{\"host\":\"h\",\"password\":\"[REDACTED]\"},\"hf_token\":\"[REDACTED]\","
+                            "\"lr\":0.5,\"urls\":[\"https://u:[REDACTED]@h/x\",3]}");
+  json_t *again = mp_redact_json(out, NULL); /* idempotent */
+  assert_true(json_equal(again, out));
+  /* under a secret name, any value goes */
+  json_t *named = mp_redact_json(in, "API_KEY");
+  assert_string_equal(json_string_value(named), MP_REDACTED);
+  free(text);
+  json_decref(in);
+  json_decref(out);
+  json_decref(again);
+  json_decref(named);
+}
+
+static void secrets_in_binary_data(void **state) {
+  (void)state;
+  uint8_t frame[80] = {0x08, 0x01, 0x9a, 0x06, 0x28, 0x00, 0x00};
+  memcpy(frame + 7, "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB", 42);
+  assert_true(mp_redact_bytes_have_secret(frame, 7 + 42));
+  static const uint8_t clean[] = {0x08, 0x01, 0x9a, 0x06, 0x06, 'f', 'u', 't', 'u', 'r', 'e', 0x00, 0xff};
+  assert_false(mp_redact_bytes_have_secret(clean, sizeof clean));
+  assert_false(mp_redact_bytes_have_secret(clean, 0));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(secrets_in_values),
       cmocka_unit_test(ordinary_text_untouched),
       cmocka_unit_test(names),
       cmocka_unit_test(argv_redaction),
+      cmocka_unit_test(json_members_and_values),
+      cmocka_unit_test(secrets_in_binary_data),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,11 +109,26 @@ static void file_uri(void **state) {
   free(u);
 }
 
+/* Found by tests/fuzz/fuzz_statement: a protobuf Statement whose predicate
+ * Struct has a map entry without its value (was a NULL dereference). It is
+ * read (the value as null) and then refused by the checks, never a crash. */
+static void pb_struct_entry_without_value(void **state) {
+  (void)state;
+  /* Statement{predicate (4) = Struct{fields (1) = entry{key (1) = "k"}}} */
+  static const uint8_t pb[] = {0x22, 0x05, 0x0a, 0x03, 0x0a, 0x01, 'k'};
+  json_t *st = NULL;
+  mp_err e;
+  assert_int_equal(mp_statement_from_pb(pb, sizeof pb, &st, &e), 0);
+  assert_true(json_is_null(json_object_get(json_object_get(st, "predicate"), "k")));
+  assert_int_not_equal(mp_statement_check(st, &e), 0);
+  json_decref(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(valid_statement_passes), cmocka_unit_test(invalid_statements_rejected),
       cmocka_unit_test(protobuf_round_trip),    cmocka_unit_test(times),
-      cmocka_unit_test(file_uri),
+      cmocka_unit_test(file_uri),               cmocka_unit_test(pb_struct_entry_without_value),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,134 @@
+/* pbview.c — see pbview.h. */
+#include "pbview.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+const Google__Protobuf__Value *mp_pbs_get(const mp_pbs *s, const char *key) {
+  if (!s) return NULL;
+  for (size_t i = 0; i < s->n_fields; i++)
+    if (s->fields[i]->key && strcmp(s->fields[i]->key, key) == 0) return s->fields[i]->value;
+  return NULL;
+}
+
+const char *mp_pbs_str(const mp_pbs *s, const char *key) {
+  const Google__Protobuf__Value *v = mp_pbs_get(s, key);
+  return v && v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE ? v->string_value : NULL;
+}
+
+const mp_pbs *mp_pbs_obj(const mp_pbs *s, const char *key) {
+  const Google__Protobuf__Value *v = mp_pbs_get(s, key);
+  return v && v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE ? v->struct_value : NULL;
+}
+
+const Google__Protobuf__ListValue *mp_pbs_list(const mp_pbs *s, const char *key) {
+  const Google__Protobuf__Value *v = mp_pbs_get(s, key);
+  return v && v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE ? v->list_value : NULL;
+}
+
+int mp_pbs_bool(const mp_pbs *s, const char *key) {
+  const Google__Protobuf__Value *v = mp_pbs_get(s, key);
+  return v && v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE ? (v->bool_value != 0) : -1;
+}
+
+double mp_pbs_num(const mp_pbs *s, const char *key, double def) {
+  const Google__Protobuf__Value *v = mp_pbs_get(s, key);
+  return v && v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE ? v->number_value : def;
+}
+
+const mp_pbs *mp_pbl_obj(const Google__Protobuf__ListValue *l, size_t i) {
+  if (!l || i >= l->n_values) return NULL;
+  const Google__Protobuf__Value *v = l->values[i];
+  return v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE ? v->struct_value : NULL;
+}
+
+const Google__Protobuf__ListValue *mp_pb_dependencies(const mp_pb_statement *st) {
+  return mp_pbs_list(mp_pbs_obj(st->predicate, "buildDefinition"), "resolvedDependencies");
+}
+
+const char *mp_pb_rd_kind(const mp_pbs *rd) { return mp_pbs_str(mp_pbs_obj(rd, "annotations"), "kind"); }
+
+const char *mp_pb_rd_digest(const mp_pbs *rd, const char *alg) { return mp_pbs_str(mp_pbs_obj(rd, "digest"), alg); }
+
+int mp_pb_has_subject(const mp_pb_statement *st, const char *hex) {
+  for (size_t i = 0; i < st->n_subject; i++)
+    for (size_t k = 0; k < st->subject[i]->n_digest; k++)
+      if (strcmp(st->subject[i]->digest[k]->key, "sha256") == 0 && strcmp(st->subject[i]->digest[k]->value, hex) == 0)
+        return 1;
+  return 0;
+}
+
+typedef struct arena_block {
+  struct arena_block *next;
+  size_t used, cap;
+  max_align_t data[];
+} arena_block;
+
+struct mp_pb_doc {
+  mp_pb_statement *st;
+  arena_block *blocks;
+  int failed;
+};
+
+#define ARENA_BLOCK (256u << 10)
+
+static void *arena_alloc(void *ctx, size_t size) {
+  mp_pb_doc *d = ctx;
+  size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+  arena_block *b = d->blocks;
+  if (!b || b->cap - b->used < size) {
+    size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+    arena_block *nb = malloc(sizeof *nb + cap);
+    if (!nb) {
+      d->failed = 1;
+      return NULL;
+    }
+    nb->used = 0;
+    nb->cap = cap;
+    /* a block bigger than the standard size goes behind the current one so
+     * the current block's free space is not wasted */
+    if (b && cap > ARENA_BLOCK) {
+      nb->next = b->next;
+      b->next = nb;
+    } else {
+      nb->next = b;
+      d->blocks = nb;
+    }
+    b = nb;
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += size;
+  return p;
+}
+
+static void arena_free(void *ctx, void *p) {
+  (void)ctx;
+  (void)p; /* released with the whole arena */
+}
+
+static void doc_release(mp_pb_doc *d) {
+  for (arena_block *b = d->blocks, *n; b; b = n) {
+    n = b->next;
+    free(b);
+  }
+  free(d);
+}
+
+mp_pb_doc *mp_pb_doc_unpack(const uint8_t *buf, size_t len) {
+  mp_pb_doc *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  ProtobufCAllocator a = {.alloc = arena_alloc, .free = arena_free, .allocator_data = d};
+  d->st = in_toto_attestation__v1__statement__unpack(&a, len, buf);
+  if (!d->st || d->failed) {
+    doc_release(d);
+    return NULL;
+  }
+  return d;
+}
+
+const mp_pb_statement *mp_pb_doc_statement(const mp_pb_doc *d) { return d->st; }
+
+void mp_pb_doc_free(mp_pb_doc *d) {
+  if (d) doc_release(d);
+}

@@ -1,0 +1,227 @@
+/* ingest.c — see ingest.h. Redaction walks the decoded protobuf-c message
+ * through its descriptors, so a string field added to event.proto later is
+ * redacted without touching this file. Replaced strings are malloc'd, the
+ * allocator protobuf-c's free_unpacked uses by default. */
+#include "ingest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+#include "merkle.h"
+#include "redact.h"
+
+/* Replaces *slot by repl (taking it) when they differ; frees repl otherwise. */
+static void swap_string(char **slot, char *repl, int *changed) {
+  if (!repl) return;
+  if (*slot && strcmp(*slot, repl) == 0) {
+    free(repl);
+    return;
+  }
+  free(*slot); /* non-empty (a redaction changed it), so allocated by unpack */
+  *slot = repl;
+  *changed = 1;
+}
+
+static void redact_string(char **slot, int *changed) {
+  if (!*slot || !**slot) return;
+  int ch = 0;
+  char *r = mp_redact_value(*slot, &ch);
+  if (ch) swap_string(slot, r, changed);
+  else free(r);
+}
+
+/* Redacts every string of m and of the messages it holds. */
+static void redact_message(ProtobufCMessage *m, int depth, int *changed) {
+  if (!m || depth > 16) return;
+  const ProtobufCMessageDescriptor *d = m->descriptor;
+  char *base = (char *)m;
+  for (unsigned i = 0; i < d->n_fields; i++) {
+    const ProtobufCFieldDescriptor *f = &d->fields[i];
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+      if (*(const uint32_t *)(base + f->quantifier_offset) != f->id) continue;
+    }
+    if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE) continue;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+      size_t n = *(const size_t *)(base + f->quantifier_offset);
+      void **arr = *(void ***)(base + f->offset);
+      for (size_t k = 0; k < n; k++) {
+        if (f->type == PROTOBUF_C_TYPE_STRING) redact_string((char **)&arr[k], changed);
+        else redact_message(arr[k], depth + 1, changed);
+      }
+    } else if (f->type == PROTOBUF_C_TYPE_STRING) {
+      redact_string((char **)(base + f->offset), changed);
+    } else {
+      redact_message(*(ProtobufCMessage **)(base + f->offset), depth + 1, changed);
+    }
+  }
+}
+
+/* 1 when m or a message it holds has unknown fields; with drop, they are
+ * freed on the way. */
+static int walk_unknown(ProtobufCMessage *m, int depth, int drop) {
+  if (!m || depth > 16) return 0;
+  int found = m->n_unknown_fields > 0;
+  if (found && drop) {
+    for (unsigned k = 0; k < m->n_unknown_fields; k++) free(m->unknown_fields[k].data);
+    free(m->unknown_fields);
+    m->unknown_fields = NULL;
+    m->n_unknown_fields = 0;
+  }
+  const ProtobufCMessageDescriptor *d = m->descriptor;
+  char *base = (char *)m;
+  for (unsigned i = 0; i < d->n_fields; i++) {
+    const ProtobufCFieldDescriptor *f = &d->fields[i];
+    if (f->type != PROTOBUF_C_TYPE_MESSAGE) continue;
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+      continue;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+      size_t n = *(const size_t *)(base + f->quantifier_offset);
+      ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + f->offset);
+      for (size_t k = 0; k < n; k++) found |= walk_unknown(arr[k], depth + 1, drop);
+    } else {
+      found |= walk_unknown(*(ProtobufCMessage **)(base + f->offset), depth + 1, drop);
+    }
+  }
+  return found;
+}
+
+static int drop_unknown(ProtobufCMessage *m, int depth) { return walk_unknown(m, depth, 1); }
+
+/* A parameter's value is JSON text or a plain string: judged by its key,
+ * then (JSON objects and arrays) member by member. */
+static void redact_parameter(Mlprov__Event__V1__Parameter *p, int *changed) {
+  if (!p->value || !*p->value) return;
+  if (mp_redact_name_is_secret(p->key)) {
+    swap_string(&p->value, strdup(MP_REDACTED), changed);
+    return;
+  }
+  json_error_t je;
+  json_t *v = json_loads(p->value, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+  if (v && (json_is_object(v) || json_is_array(v))) {
+    json_t *r = mp_redact_json(v, NULL);
+    if (r && !json_equal(v, r))
+      swap_string(&p->value, json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17)), changed);
+    json_decref(r);
+  }
+  json_decref(v);
+}
+
+static void redact_exec(Mlprov__Event__V1__Exec *x, int *changed) {
+  if (!x->n_argv) return;
+  const char **args = calloc(x->n_argv + 1, sizeof *args);
+  if (!args) return;
+  for (size_t i = 0; i < x->n_argv; i++) args[i] = x->argv[i] ? x->argv[i] : "";
+  char **red = mp_redact_argv(args);
+  free(args);
+  if (!red) return;
+  for (size_t i = 0; i < x->n_argv; i++) {
+    if (x->argv[i] && *x->argv[i]) swap_string(&x->argv[i], red[i], changed);
+    else free(red[i]);
+    red[i] = NULL;
+  }
+  free(red);
+}
+
+/* A record's data becomes its leaf hash: the Merkle root is unchanged and
+ * neither the journal nor memory keeps dataset contents. */
+static int record_to_leaf(Mlprov__Event__V1__Record *rec) {
+  if (rec->data.len == 0 && !rec->data.data) return 0;
+  if (rec->leaf_hash.len == 0) { /* a given leaf hash wins, as in record.c */
+    uint8_t *leaf = malloc(MP_SHA256_LEN);
+    if (!leaf) return -1;
+    mp_merkle_leaf_hash(rec->data.data, rec->data.len, leaf);
+    free(rec->leaf_hash.data);
+    rec->leaf_hash.data = leaf;
+    rec->leaf_hash.len = MP_SHA256_LEN;
+  }
+  free(rec->data.data);
+  rec->data.data = NULL;
+  rec->data.len = 0;
+  return 1;
+}
+
+int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e) {
+  memset(in, 0, sizeof *in);
+  Mlprov__Event__V1__Event *ev = mlprov__event__v1__event__unpack(NULL, len, frame);
+  if (!ev) return mp_err_set(e, MP_EPARSE, "undecodable event frame of %zu bytes", len);
+  int changed = 0;
+  unsigned flags = 0;
+  switch (ev->kind_case) {
+    case MLPROV__EVENT__V1__EVENT__KIND_PARAMETER: redact_parameter(ev->parameter, &changed); break;
+    case MLPROV__EVENT__V1__EVENT__KIND_ANNOTATION:
+      if (mp_redact_name_is_secret(ev->annotation->key) && ev->annotation->text && *ev->annotation->text)
+        swap_string(&ev->annotation->text, strdup(MP_REDACTED), &changed);
+      break;
+    case MLPROV__EVENT__V1__EVENT__KIND_EXEC: redact_exec(ev->exec, &changed); break;
+    case MLPROV__EVENT__V1__EVENT__KIND_RECORD: {
+      int rc = record_to_leaf(ev->record);
+      if (rc < 0) {
+        mlprov__event__v1__event__free_unpacked(ev, NULL);
+        return mp_err_set(e, MP_ENOMEM, "out of memory");
+      }
+      if (rc) flags |= MP_JOURNAL_F_LEAF;
+      break;
+    }
+    default: break;
+  }
+  redact_message(&ev->base, 0, &changed);
+  if (walk_unknown(&ev->base, 0, 0) && mp_redact_bytes_have_secret(frame, len)) {
+    drop_unknown(&ev->base, 0);
+    changed = 1;
+  }
+  if (changed) flags |= MP_JOURNAL_F_REDACTED;
+  in->ev = ev;
+  in->flags = flags;
+  if (!flags) {
+    in->bytes = frame;
+    in->len = len;
+    return 0;
+  }
+  size_t n = mlprov__event__v1__event__get_packed_size(ev);
+  in->owned = malloc(n ? n : 1);
+  if (!in->owned) {
+    mp_ingest_clear(in);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  in->len = mlprov__event__v1__event__pack(ev, in->owned);
+  in->bytes = in->owned;
+  return 0;
+}
+
+int mp_ingest_apply(mp_record *r, const mp_ingest *in, mp_err *e) {
+  if (in->flags & MP_JOURNAL_F_REDACTED) r->stats.redacted_events++;
+  return mp_record_event(r, in->ev, in->bytes, in->len, e);
+}
+
+void mp_ingest_clear(mp_ingest *in) {
+  if (in->ev) mlprov__event__v1__event__free_unpacked(in->ev, NULL);
+  free(in->owned);
+  memset(in, 0, sizeof *in);
+}
+
+Mlprov__Event__V1__Hello *mp_ingest_hello(const uint8_t *frame, size_t len, const uint8_t **bytes, size_t *blen,
+                                          uint8_t **owned) {
+  *owned = NULL;
+  Mlprov__Event__V1__Hello *h = mlprov__event__v1__hello__unpack(NULL, len, frame);
+  if (!h) return NULL;
+  int changed = 0;
+  redact_message(&h->base, 0, &changed);
+  if (walk_unknown(&h->base, 0, 0) && mp_redact_bytes_have_secret(frame, len)) {
+    drop_unknown(&h->base, 0);
+    changed = 1;
+  }
+  *bytes = frame;
+  *blen = len;
+  if (changed) {
+    size_t n = mlprov__event__v1__hello__get_packed_size(h);
+    *owned = malloc(n ? n : 1);
+    if (!*owned) {
+      mlprov__event__v1__hello__free_unpacked(h, NULL);
+      return NULL;
+    }
+    *blen = mlprov__event__v1__hello__pack(h, *owned);
+    *bytes = *owned;
+  }
+  return h;
+}

@@ -1,0 +1,46 @@
+/* ingest.h — what happens to a hook frame at the agent's door, the same for
+ * a live connection (conn.c), a journal replay (replay.c) and the fuzzer:
+ *
+ *   decode   the protobuf Hello or Event (a frame that does not decode is
+ *            the caller's to count and refuse);
+ *   redact   every string by value (redact.h), parameter values and
+ *            annotation texts by their key too, exec argv like a command
+ *            line; a dataset record's data becomes its RFC 9162 leaf hash;
+ *            opaque unknown fields (a newer hook) are dropped when they look
+ *            like they hold a credential. When anything changed the event
+ *            is re-encoded, so the bytes that are journaled and kept never
+ *            hold a secret the redactor knows how to see;
+ *   apply    the event to the run record (record.c).
+ *
+ * Redaction is idempotent: replaying a journaled event applies it unchanged.
+ */
+#ifndef MP_INGEST_H
+#define MP_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "event.pb-c.h"
+#include "record.h"
+
+typedef struct mp_ingest {
+  Mlprov__Event__V1__Event *ev;   /* decoded and redacted */
+  const uint8_t *bytes;           /* what to journal and keep: the frame, or `owned` */
+  size_t len;
+  unsigned flags;                 /* MP_JOURNAL_F_REDACTED | MP_JOURNAL_F_LEAF */
+  uint8_t *owned;
+} mp_ingest;
+
+/* Decodes and redacts an Event frame. MP_EPARSE when it is not an Event. */
+int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e);
+/* Applies a prepared event to the record (counts redactions). */
+int mp_ingest_apply(mp_record *r, const mp_ingest *in, mp_err *e);
+void mp_ingest_clear(mp_ingest *in);
+
+/* Decodes and redacts a Hello; bytes and blen are what to journal (the frame or
+ * *owned, to be freed). NULL when the frame is not a Hello. */
+Mlprov__Event__V1__Hello *mp_ingest_hello(const uint8_t *frame, size_t len, const uint8_t **bytes, size_t *blen,
+                                          uint8_t **owned);
+
+#endif

@@ -1,0 +1,73 @@
+/* fuzz_event.c — libFuzzer target for the agent's event decoder: the frame
+ * reader (fed in chunks whose size the first input byte picks), Hello then
+ * Event decoding, redaction (ingest.c) and mp_record_event. Besides crashes
+ * and sanitizer reports it checks one property the journal replay relies
+ * on: ingesting the bytes ingest produced changes nothing (idempotence). */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "frame.h"
+#include "ingest.h"
+#include "journal.h"
+#include "record.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_idempotent(const mp_ingest *in) {
+  mp_ingest again;
+  if (mp_ingest_event(in->bytes, in->len, &again, NULL) != 0) abort(); /* it decoded once */
+  if (again.flags & MP_JOURNAL_F_REDACTED) abort();
+  mp_ingest_clear(&again);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 1) return 0;
+  size_t step = (size_t)(data[0] % 64) + 1;
+  data++, size--;
+  char *argv[] = {"job", NULL};
+  mp_record *r = NULL;
+  if (mp_record_new(argv, &r, NULL) != 0) return 0;
+  r->max_entries = 64; /* reach the table limits too */
+  mp_frame_reader rd;
+  mp_frame_reader_init(&rd, 65536);
+  int hello = 0, stop = 0;
+  for (size_t off = 0; off < size && !stop; off += step) {
+    size_t n = size - off < step ? size - off : step;
+    if (mp_frame_reader_feed(&rd, data + off, n) != 0) break;
+    const uint8_t *f;
+    size_t len;
+    int rc;
+    while (!stop && (rc = mp_frame_reader_next(&rd, &f, &len)) != 0) {
+      if (rc < 0) {
+        stop = 1;
+        break;
+      }
+      if (!hello) {
+        const uint8_t *b;
+        size_t bl;
+        uint8_t *owned;
+        Mlprov__Event__V1__Hello *h = mp_ingest_hello(f, len, &b, &bl, &owned);
+        if (!h) {
+          stop = 1;
+          break;
+        }
+        mp_record_hello(r, h, 1);
+        mlprov__event__v1__hello__free_unpacked(h, NULL);
+        free(owned);
+        hello = 1;
+        continue;
+      }
+      mp_ingest in;
+      if (mp_ingest_event(f, len, &in, NULL) != 0) {
+        stop = 1;
+        break;
+      }
+      check_idempotent(&in);
+      mp_ingest_apply(r, &in, NULL);
+      mp_ingest_clear(&in);
+    }
+  }
+  mp_frame_reader_free(&rd);
+  mp_record_free(r);
+  return 0;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make_seeds.sh — regenerates the checked-in seed corpora in tests/fuzz/corpus
+# from a real run (run it after a change of format, then commit the files):
+#   event/      Hello + Event frame streams as hooks send them (first byte:
+#               the chunk size fuzz_event feeds the frame reader with)
+#   attest/     the .intoto.jsonl, the .pb, a pretty-printed envelope, a
+#               Sigstore-bundle wrapper, JSON Lines with two envelopes
+#   statement/  the signed Statement (JSON) and its protobuf form
+#   journal/    the run's journal, cut inside its last frame, zero-tailed
+# Usage: tests/fuzz/make_seeds.sh [BUILD_DIR]   (default build)
+set -eu
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+B=$ROOT/${1:-build}
+C=$ROOT/tests/fuzz/corpus
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+cd "$W"
+"$B/mlprov" keygen k.pem >/dev/null
+mkdir o
+cat >job.sh <<JOB
+m="$B/mlprov"
+\$m event param lr 0.1
+\$m event param config '{"layers":[64,32],"optim":{"name":"adam","betas":[0.9,0.999]}}'
+\$m event dataset digits --path job.sh --digest sha256:$(printf '%064d' 0) --records 3 --format lines
+\$m event record digits alpha beta gamma
+\$m event dependency torch 2.1.0 --purl pkg:pypi/torch@2.1.0
+\$m event base-model base --uri https://hub.example/base --digest sha256:$(printf '%064d' 1)
+\$m event annotate note "a note"
+\$m event file job.sh
+\$m event written o/m
+\$m event exec /bin/echo echo hi
+\$m event artifact o/m --role model --name model
+"$B/tests/tools/badhook" unknown
+echo model > o/m
+JOB
+env -i PATH=/usr/bin:/bin HOME="$W" "$B/mlprov" run -q --key k.pem --output o/m -- sh job.sh
+mkdir -p "$C/event" "$C/attest" "$C/statement" "$C/journal"
+python3 - o/m.journal "$C/event" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read(); off = 16; streams = {}
+while off + 24 <= len(b):
+    n, t, conn = struct.unpack(">IB3xI", b[off:off + 12])
+    body = b[off + 24:off + 24 + n]
+    if t in (3, 4): streams.setdefault(conn, bytearray()).extend(struct.pack(">I", n) + body)
+    off += 24 + n + 32
+for i, (conn, s) in enumerate(sorted(streams.items())):
+    open("%s/conn-%02d" % (sys.argv[2], i), "wb").write(bytes([[63, 0, 3, 16][i % 4]]) + bytes(s))
+PY
+cp o/m.intoto.jsonl "$C/attest/envelope.intoto.jsonl"
+cp o/m.pb "$C/attest/attestation.pb"
+python3 - o/m.intoto.jsonl o/m.pb "$C" <<'PY'
+import base64, json, sys
+e = json.loads(open(sys.argv[1]).readline()); c = sys.argv[3]
+open(c + "/attest/pretty.json", "w").write(json.dumps(e, indent=2))
+open(c + "/attest/bundle.json", "w").write(json.dumps({"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", "dsseEnvelope": e}))
+open(c + "/attest/two.jsonl", "w").write(json.dumps(e) + "\n" + json.dumps(e) + "\n")
+open(c + "/statement/statement.json", "wb").write(base64.b64decode(e["payload"]))
+pb = open(sys.argv[2], "rb").read(); i = 0
+def varint(b, i):
+    v = s = 0
+    while True:
+        v |= (b[i] & 0x7f) << s; s += 7; i += 1
+        if b[i - 1] < 0x80: return v, i
+while i < len(pb):  # Attestation{envelope = 1, statement = 2}
+    key, i = varint(pb, i); n, i = varint(pb, i)
+    if key >> 3 == 2: open(c + "/statement/statement.pb", "wb").write(pb[i:i + n])
+    i += n
+PY
+cp o/m.journal "$C/journal/run.journal"
+head -c $(( $(stat -c %s o/m.journal) - 17 )) o/m.journal >"$C/journal/torn.journal"
+{ head -c 400 o/m.journal; head -c 100 /dev/zero; } >"$C/journal/zero-tail.journal"
+ls -l "$C"/*

@@ -34,8 +34,8 @@ INSTALL      ?= install
 
 DEBIAN_PACKAGES := build-essential clang pkg-config protobuf-c-compiler libprotobuf-c-dev \
   libprotobuf-dev libssl-dev libuv1-dev libjansson-dev libcmocka-dev libsqlite3-dev \
-  libyaml-dev git python3 python3-yaml openssl man-db bash-completion chromium fonts-dejavu-core \
-  python3-torch python3-setuptools python3-pip libclang-rt-14-dev valgrind
+  libpq-dev postgresql libyaml-dev git python3 python3-yaml openssl man-db bash-completion chromium \
+  fonts-dejavu-core python3-torch python3-setuptools python3-pip libclang-rt-14-dev valgrind
 
 SAN_ON    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # FUZZ=1 (set by `make fuzz`, clang only): the library instrumented for libFuzzer.
@@ -43,7 +43,7 @@ FUZZ_ON   := $(SAN_ON) -fsanitize=fuzzer-no-link
 SANFLAGS  := $(if $(filter 1,$(FUZZ)),$(FUZZ_ON),$(if $(filter 1,$(SAN)),$(SAN_ON)))
 B         := $(if $(BUILD_DIR),$(BUILD_DIR),$(if $(filter 1,$(FUZZ)),build-fuzz,$(if $(filter 1,$(SAN)),build-san,build)))
 
-PKGS      := libuv jansson libprotobuf-c openssl yaml-0.1
+PKGS      := libuv jansson libprotobuf-c openssl yaml-0.1 sqlite3 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

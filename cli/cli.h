@@ -65,5 +65,6 @@ int cmd_recover(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const mp_cmd commands[] = {
     {"journal", cmd_journal, "journal verify: check a run journal's hash chain (and its provenance)"},
     {"merge", cmd_merge, "merge the node attestations of a distributed job into one provenance"},
     {"dataset", cmd_dataset, "dataset transparency: commit records, prove and verify (non-)inclusion"},
+    {"index", cmd_index, "index provenance and query it: affected models, lineage, signers"},
 };
 
 static void usage(FILE *out) {

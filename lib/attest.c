@@ -1,6 +1,7 @@
 /* attest.c — see attest.h. */
 #include "attest.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,4 +311,120 @@ int mp_attest_verify_pb(const mp_attest_entry *ent, const mp_key *const *keys, s
   }
   *statement = doc;
   return 0;
+}
+
+/* --- piecewise reading -------------------------------------------------------- */
+
+struct mp_attest_reader {
+  FILE *f;
+  char *path;
+  int jsonl;     /* 1: line by line; 0: whole file, not yet returned; -1: done */
+  int line;
+  char *pending; /* first line, already read while detecting */
+  size_t pending_len;
+};
+
+/* True when text holds exactly one JSON object: braces and brackets balance
+ * (outside strings) back to zero at its last non-blank character. A lexical
+ * check only; the piece is parsed properly by mp_attest_parse. */
+static int one_json_object(const char *s, size_t n) {
+  while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+  size_t i = 0;
+  while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
+  if (i == n || s[i] != '{') return 0;
+  int depth = 0, in_str = 0;
+  for (; i < n; i++) {
+    char c = s[i];
+    if (in_str) {
+      if (c == '\\') i++;
+      else if (c == '"') in_str = 0;
+    } else if (c == '"') {
+      in_str = 1;
+    } else if (c == '{' || c == '[') {
+      depth++;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i == n - 1;
+    }
+  }
+  return 0;
+}
+
+int mp_attest_reader_open(const char *path, mp_attest_reader **out, mp_err *e) {
+  mp_attest_reader *r = calloc(1, sizeof *r);
+  if (!r || !(r->path = strdup(path))) {
+    free(r);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  if (!(r->f = fopen(path, "re"))) {
+    int rc = mp_err_errno(e, MP_EIO, errno, "reading provenance %s", path);
+    mp_attest_reader_close(r);
+    return rc;
+  }
+  size_t cap = 0;
+  ssize_t n = getline(&r->pending, &cap, r->f);
+  if (n > 0 && one_json_object(r->pending, (size_t)n)) {
+    r->jsonl = 1;
+    r->pending_len = (size_t)n;
+    r->line = 1;
+  } else {
+    free(r->pending);
+    r->pending = NULL;
+    if (ferror(r->f)) {
+      int rc = mp_err_errno(e, MP_EIO, errno, "reading provenance %s", path);
+      mp_attest_reader_close(r);
+      return rc;
+    }
+  }
+  *out = r;
+  return 0;
+}
+
+int mp_attest_reader_next(mp_attest_reader *r, uint8_t **data, size_t *len, int *line, mp_err *e) {
+  if (r->jsonl == -1) return 0;
+  if (r->jsonl == 0) {
+    r->jsonl = -1;
+    *line = 0;
+    int rc = mp_read_file(r->path, MP_ENVELOPE_MAX, data, len, e);
+    return rc ? mp_err_prefix(e, "reading provenance") : 1;
+  }
+  for (;;) {
+    if (r->pending) {
+      *data = (uint8_t *)r->pending;
+      *len = r->pending_len;
+      *line = r->line;
+      r->pending = NULL;
+      return 1;
+    }
+    char *buf = NULL;
+    size_t cap = 0;
+    errno = 0;
+    ssize_t n = getline(&buf, &cap, r->f);
+    if (n < 0) {
+      free(buf);
+      if (ferror(r->f)) return mp_err_errno(e, MP_EIO, errno ? errno : EIO, "reading provenance %s", r->path);
+      r->jsonl = -1;
+      return 0;
+    }
+    r->line++;
+    if ((size_t)n > MP_ENVELOPE_MAX) {
+      free(buf);
+      return mp_err_set(e, MP_ELIMIT, "%s line %d: longer than %u bytes", r->path, r->line, MP_ENVELOPE_MAX);
+    }
+    size_t a = 0;
+    while (a < (size_t)n && (buf[a] == ' ' || buf[a] == '\t' || buf[a] == '\r' || buf[a] == '\n')) a++;
+    if (a == (size_t)n) {
+      free(buf);
+      continue;
+    }
+    r->pending = buf;
+    r->pending_len = (size_t)n;
+  }
+}
+
+void mp_attest_reader_close(mp_attest_reader *r) {
+  if (!r) return;
+  if (r->f) fclose(r->f);
+  free(r->pending);
+  free(r->path);
+  free(r);
 }

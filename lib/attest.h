@@ -61,6 +61,18 @@ int mp_attest_parse(const char *what, const uint8_t *data, size_t len, mp_attest
                     mp_err *e);
 void mp_attest_file_free(mp_attest_file *f);
 
+/* Reads a file piece by piece for mp_attest_parse, so that JSON Lines files of
+ * any size (an index export) stream through: a file whose first line is one
+ * complete JSON value is JSON Lines and comes one line at a time; anything
+ * else (a pretty-printed document, protobuf) comes whole (up to
+ * MP_ENVELOPE_MAX). Blank lines are skipped. */
+typedef struct mp_attest_reader mp_attest_reader;
+int mp_attest_reader_open(const char *path, mp_attest_reader **out, mp_err *e);
+/* 1: *data (malloc'd, NUL-terminated, caller frees), *len and *line (1-based,
+ * 0 for a whole file); 0: end of file; <0: error. */
+int mp_attest_reader_next(mp_attest_reader *r, uint8_t **data, size_t *len, int *line, mp_err *e);
+void mp_attest_reader_close(mp_attest_reader *r);
+
 /* Checks the envelope: payloadType, signatures by at least min_sigs distinct
  * keys of keys[], then parses the verified payload bytes into a checked
  * Statement (and, for a .pb entry, verifies the protobuf twin too and requires

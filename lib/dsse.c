@@ -98,12 +98,18 @@ int mp_dsse_verify(const mp_dsse *d, const mp_key *const *keys, size_t nkeys, si
   }
   for (size_t s = 0; s < d->nsigs; s++) {
     r.checked++;
-    for (size_t k = 0; k < nkeys; k++) {
-      if (used[k]) continue;
+    /* the key the hint names first, then every other unused key */
+    size_t hint = nkeys;
+    for (size_t k = 0; d->sigs[s].keyid && k < nkeys && hint == nkeys; k++)
+      if (!used[k] && strcmp(mp_key_id(keys[k]), d->sigs[s].keyid) == 0) hint = k;
+    for (size_t i = 0; i <= nkeys; i++) {
+      size_t k = i == 0 ? hint : i - 1;
+      if (k == nkeys || used[k] || (i > 0 && k == hint)) continue;
       if (mp_key_verify(keys[k], pae, pae_len, d->sigs[s].sig, d->sigs[s].sig_len, NULL) == 0) {
         used[k] = 1;
         r.valid++;
         if (!r.first) r.first = keys[k];
+        if (r.nby < MP_DSSE_RESULT_KEYS) r.by[r.nby++] = keys[k];
         break;
       }
     }

@@ -4,7 +4,9 @@
  * Verification is over the exact payload bytes carried by the envelope; the
  * verified bytes are what callers must parse next (never a re-serialisation).
  * keyid is an unauthenticated hint: every trusted key is tried on every
- * signature, so a wrong or missing keyid neither helps nor hurts.
+ * signature, so a wrong or missing keyid neither helps nor hurts; a hint that
+ * names a trusted key only makes that key the first one tried (with many
+ * trusted keys, one verification instead of one per key).
  */
 #ifndef MP_DSSE_H
 #define MP_DSSE_H
@@ -47,10 +49,14 @@ void mp_dsse_free(mp_dsse *d);
 /* Appends a signature by k (keyid = mp_key_id(k)). */
 int mp_dsse_sign(mp_dsse *d, const mp_key *k, mp_err *e);
 
+#define MP_DSSE_RESULT_KEYS 16
+
 typedef struct mp_dsse_result {
   size_t valid;           /* number of distinct trusted keys with a valid signature */
   const mp_key *first;    /* the first key that verified (borrowed) */
   size_t checked;         /* signatures examined */
+  const mp_key *by[MP_DSSE_RESULT_KEYS]; /* the keys that verified (borrowed), */
+  size_t nby;                            /* at most MP_DSSE_RESULT_KEYS of them */
 } mp_dsse_result;
 
 /* 0 when at least min_valid distinct keys of keys[] made a valid signature,

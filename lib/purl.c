@@ -2,6 +2,7 @@
 #include "purl.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +105,17 @@ static int streq_null(const char *a, const char *b) {
 
 int mp_purl_same_package(const mp_purl *a, const mp_purl *b) {
   return strcmp(a->type, b->type) == 0 && streq_null(a->ns, b->ns) && strcmp(a->name, b->name) == 0;
+}
+
+char *mp_purl_base(const mp_purl *p) {
+  size_t n = strlen(p->type) + (p->ns ? strlen(p->ns) + 1 : 0) + strlen(p->name) + 6;
+  char *s = malloc(n);
+  if (s) snprintf(s, n, "pkg:%s/%s%s%s", p->type, p->ns ? p->ns : "", p->ns ? "/" : "", p->name);
+  return s;
+}
+
+char *mp_pkg_name_normalize(const char *name) {
+  char *s = strdup(name);
+  if (s) pep503(s);
+  return s;
 }

@@ -24,5 +24,11 @@ void mp_purl_free(mp_purl *p);
 char *mp_purl_qualifier(const mp_purl *p, const char *key);
 /* Same package (type, namespace, name), versions not compared. */
 int mp_purl_same_package(const mp_purl *a, const mp_purl *b);
+/* "pkg:TYPE/NAMESPACE/NAME" (normalised as parsed; malloc'd): the package
+ * without version, qualifiers or subpath, as the index keys packages. */
+char *mp_purl_base(const mp_purl *p);
+/* A package name compared without a package URL: lowercase, runs of "-_."
+ * folded to "-" (PEP 503), malloc'd. */
+char *mp_pkg_name_normalize(const char *name);
 
 #endif

@@ -277,7 +277,10 @@ static int want_object(const json_t *obj, const char *key, int required, const c
 
 /* Converts a ResourceDescriptor, checking it. A descriptor needs at least one
  * of name, uri, digest, content (in-toto ResourceDescriptor v1). */
-static int rd_from_json(const json_t *j, const char *where, int need_digest, PbRd **out, mp_err *e) {
+/* build = 0 only checks: annotations (any JSON object is a valid Struct) are
+ * not converted. */
+static int rd_from_json(const json_t *j, const char *where, int need_digest, int build, PbRd **out,
+                        mp_err *e) {
   if (!json_is_object(j)) return mp_err_set(e, MP_EPARSE, "%s: not an object", where);
   const char *name, *uri, *dl, *mt, *content;
   json_t *digest, *ann;
@@ -338,7 +341,7 @@ static int rd_from_json(const json_t *j, const char *where, int need_digest, PbR
       goto fail;
     }
   }
-  if (ann && !(rd->annotations = struct_from_json(ann))) goto fail;
+  if (build && ann && !(rd->annotations = struct_from_json(ann))) goto fail;
   *out = rd;
   return 0;
 fail:
@@ -371,7 +374,7 @@ static json_t *rd_to_json(const PbRd *rd) {
   return j;
 }
 
-static int rd_list(const json_t *parent, const char *key, const char *where, PbRd ***out,
+static int rd_list(const json_t *parent, const char *key, const char *where, int build, PbRd ***out,
                    size_t *n, mp_err *e) {
   json_t *arr = json_object_get(parent, key);
   *out = NULL;
@@ -385,7 +388,7 @@ static int rd_list(const json_t *parent, const char *key, const char *where, PbR
   for (size_t i = 0; i < len; i++) {
     char w[160];
     snprintf(w, sizeof w, "%s.%s[%zu]", where, key, i);
-    int rc = rd_from_json(json_array_get(arr, i), w, 0, &list[i], e);
+    int rc = rd_from_json(json_array_get(arr, i), w, 0, build, &list[i], e);
     if (rc) {
       for (size_t k = 0; k < i; k++) in_toto_attestation__v1__resource_descriptor__free_unpacked(list[k], NULL);
       free(list);
@@ -415,7 +418,9 @@ static int timestamp_from_json(const json_t *obj, const char *key, const char *w
   return 0;
 }
 
-/* Typed conversion of an SLSA v1 predicate; doubles as its validation. */
+/* Typed conversion of an SLSA v1 predicate, used as its validation only: the
+ * parts that are free-form Structs (parameters, annotations), which any JSON
+ * object satisfies, are checked for being objects but not converted. */
 static int provenance_from_json(const json_t *pred, PbProvenance **out, mp_err *e) {
   typedef InTotoAttestation__Predicates__Provenance__V1__BuildDefinition BD;
   typedef InTotoAttestation__Predicates__Provenance__V1__RunDetails RD;
@@ -454,12 +459,11 @@ static int provenance_from_json(const json_t *pred, PbProvenance **out, mp_err *
   rd->builder = bu;
   rc = MP_ENOMEM;
   if (!(bd->build_type = strdup(build_type)) || !(bu->id = strdup(builder_id))) goto nomem;
-  if (!(bd->external_parameters = struct_from_json(ext))) goto nomem;
-  if (intl && !(bd->internal_parameters = struct_from_json(intl))) goto nomem;
-  if ((rc = rd_list(bdj, "resolvedDependencies", "buildDefinition", &bd->resolved_dependencies,
+  (void)ext, (void)intl;
+  if ((rc = rd_list(bdj, "resolvedDependencies", "buildDefinition", 0, &bd->resolved_dependencies,
                     &bd->n_resolved_dependencies, e)) ||
-      (rc = rd_list(rdj, "byproducts", "runDetails", &rd->byproducts, &rd->n_byproducts, e)) ||
-      (rc = rd_list(bj, "builderDependencies", "runDetails.builder", &bu->builder_dependencies,
+      (rc = rd_list(rdj, "byproducts", "runDetails", 0, &rd->byproducts, &rd->n_byproducts, e)) ||
+      (rc = rd_list(bj, "builderDependencies", "runDetails.builder", 0, &bu->builder_dependencies,
                     &bu->n_builder_dependencies, e)))
     goto fail;
   if (bvj) {
@@ -505,7 +509,9 @@ int mp_provenance_check(const json_t *pred, mp_err *e) {
   return rc;
 }
 
-static int statement_from_json(const json_t *st, PbStatement **out, mp_err *e) {
+/* build = 0: validation only (see rd_from_json); the predicate's generic
+ * Struct form, which cannot fail, is then not built either. */
+static int statement_from_json(const json_t *st, int build, PbStatement **out, mp_err *e) {
   if (!json_is_object(st)) return mp_err_set(e, MP_EPARSE, "statement: not a JSON object");
   const char *type, *ptype;
   json_t *pred = json_object_get(st, "predicate");
@@ -530,10 +536,10 @@ static int statement_from_json(const json_t *st, PbStatement **out, mp_err *e) {
   for (size_t i = 0; i < json_array_size(subj); i++) {
     char w[64];
     snprintf(w, sizeof w, "statement.subject[%zu]", i);
-    if ((rc = rd_from_json(json_array_get(subj, i), w, 1, &s->subject[i], e))) goto fail;
+    if ((rc = rd_from_json(json_array_get(subj, i), w, 1, build, &s->subject[i], e))) goto fail;
     s->n_subject++;
   }
-  if (pred && !(s->predicate = struct_from_json(pred))) {
+  if (build && pred && !(s->predicate = struct_from_json(pred))) {
     rc = mp_err_set(e, MP_ENOMEM, "out of memory");
     goto fail;
   }
@@ -548,7 +554,7 @@ fail:
 
 int mp_statement_check(const json_t *st, mp_err *e) {
   PbStatement *s = NULL;
-  int rc = statement_from_json(st, &s, e);
+  int rc = statement_from_json(st, 0, &s, e);
   if (s) in_toto_attestation__v1__statement__free_unpacked(s, NULL);
   return rc;
 }
@@ -567,7 +573,7 @@ int mp_statement_parse(const uint8_t *payload, size_t len, json_t **out, mp_err 
 
 int mp_statement_to_pb(const json_t *st, uint8_t **out, size_t *outlen, mp_err *e) {
   PbStatement *s = NULL;
-  int rc = statement_from_json(st, &s, e);
+  int rc = statement_from_json(st, 1, &s, e);
   if (rc) return rc;
   size_t n = in_toto_attestation__v1__statement__get_packed_size(s);
   uint8_t *buf = malloc(n ? n : 1);

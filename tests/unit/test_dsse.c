@@ -161,12 +161,46 @@ static void no_signature_is_refused(void **state) {
   mp_key_free(k);
 }
 
+/* Several trusted keys: every key that signed is reported (res.by), and a
+ * keyid hint that lies (names another trusted key) or is missing changes
+ * nothing but the order keys are tried in. */
+static void many_keys_and_hints(void **state) {
+  (void)state;
+  mp_key *k[4];
+  mp_err e;
+  for (int i = 0; i < 4; i++) assert_int_equal(mp_key_generate(MP_KEY_ED25519, &k[i], &e), 0);
+  mp_dsse *d = NULL;
+  assert_int_equal(mp_dsse_new("t", (const uint8_t *)"body", 4, &d, &e), 0);
+  assert_int_equal(mp_dsse_sign(d, k[1], &e), 0);
+  assert_int_equal(mp_dsse_sign(d, k[3], &e), 0);
+  mp_dsse_result r;
+  assert_int_equal(mp_dsse_verify(d, (const mp_key *const *)k, 4, 2, &r, &e), 0);
+  assert_int_equal(r.valid, 2);
+  assert_int_equal(r.nby, 2);
+  assert_ptr_equal(r.by[0], k[1]);
+  assert_ptr_equal(r.by[1], k[3]);
+  /* hints swapped: signature 0 claims key 3 */
+  char *h0 = d->sigs[0].keyid;
+  d->sigs[0].keyid = d->sigs[1].keyid;
+  d->sigs[1].keyid = NULL;
+  assert_int_equal(mp_dsse_verify(d, (const mp_key *const *)k, 4, 2, &r, &e), 0);
+  assert_int_equal(r.nby, 2);
+  /* only keys 0 and 2 trusted: refused whatever the hints say */
+  const mp_key *others[2] = {k[0], k[2]};
+  assert_int_equal(mp_dsse_verify(d, others, 2, 1, &r, &e), MP_EVERIFY);
+  assert_int_equal(r.nby, 0);
+  free(h0);
+  mp_dsse_free(d);
+  for (int i = 0; i < 4; i++) mp_key_free(k[i]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pae_spec_vector),     cmocka_unit_test(sign_verify_p256),
       cmocka_unit_test(sign_verify_p384),    cmocka_unit_test(sign_verify_p521),
       cmocka_unit_test(sign_verify_ed25519), cmocka_unit_test(json_malformed_envelopes),
       cmocka_unit_test(no_signature_is_refused), cmocka_unit_test(json_encoding_matches_jansson),
+      cmocka_unit_test(many_keys_and_hints),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

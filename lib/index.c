@@ -1,0 +1,272 @@
+/* index.c — the backend-neutral part of the index: choosing the backend from
+ * the target, the schema and its forward-only migrations, write transactions
+ * with the package-id cache, and time helpers.
+ *
+ * Schema (docs/index.md has the full description). Ids are assigned by the
+ * database; digests are lowercase hex ("alg:hex" for algorithms other than
+ * sha256); times are µs since the epoch; absent strings are "".
+ *   attestations          one row per envelope (content address envelope_sha256)
+ *   envelopes             (att_id, payload type, payload, signatures): the signed
+ *                         bytes, kept apart so attestation rows stay small and dense
+ *   subjects              (att_id, name, digest, role)
+ *   datasets              (att_id, name, uri, digest, merkle_root, records)
+ *   packages              distinct (purl, name, version, digest), keyed by base
+ *   attestation_packages  (pkg_id, att_id): which records used which package
+ *   lineage               (att_id, base_digest, ...): model -> base model edges
+ *   signers               (keyid, att_id, verified)
+ *   mlprov_schema         (version)
+ * The version only moves forward; every migration runs in one transaction
+ * under the writers' lock, so concurrent openers apply it once. */
+#include "index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "index_int.h"
+#include "statement.h"
+
+#define TABLES(BIGID, ID, BLOB, KEYTEXT, NOROWID)                                                         \
+  "CREATE TABLE attestations ("                                                                          \
+  " id " BIGID " PRIMARY KEY,"                                                                           \
+  " envelope_sha256 TEXT NOT NULL UNIQUE,"                                                               \
+  " payload_sha256 TEXT NOT NULL,"                                                                       \
+  " verified " ID " NOT NULL,"                                                                           \
+  " verify_error TEXT,"                                                                                  \
+  " predicate_type TEXT NOT NULL, build_type TEXT NOT NULL, builder_id TEXT NOT NULL,"                   \
+  " invocation_id TEXT NOT NULL,"                                                                        \
+  " started_on " ID ", finished_on " ID ", sort_time " ID ","                                            \
+  " source_uri TEXT NOT NULL, source_repo TEXT NOT NULL, source_commit TEXT NOT NULL,"                   \
+  " source_branch TEXT NOT NULL, source_dirty " ID ","                                                   \
+  " added_from TEXT NOT NULL, added_on " ID " NOT NULL);"                                                \
+  "CREATE TABLE envelopes (att_id " ID " PRIMARY KEY, payload_type TEXT NOT NULL,"                        \
+  " payload " BLOB " NOT NULL, signatures TEXT NOT NULL);"                                               \
+  "CREATE INDEX attestations_time ON attestations(sort_time);"                                           \
+  "CREATE INDEX attestations_payload ON attestations(payload_sha256);"                                   \
+  "CREATE TABLE subjects (att_id " ID " NOT NULL, name TEXT NOT NULL, digest " KEYTEXT " NOT NULL,"      \
+  " role TEXT NOT NULL);"                                                                                \
+  "CREATE INDEX subjects_digest ON subjects(digest);"                                                    \
+  "CREATE INDEX subjects_att ON subjects(att_id);"                                                       \
+  "CREATE TABLE datasets (att_id " ID " NOT NULL, name " KEYTEXT " NOT NULL, uri TEXT NOT NULL,"         \
+  " digest " KEYTEXT " NOT NULL, merkle_root " KEYTEXT " NOT NULL, records " ID ");"                     \
+  "CREATE INDEX datasets_name ON datasets(name);"                                                        \
+  "CREATE INDEX datasets_digest ON datasets(digest);"                                                    \
+  "CREATE INDEX datasets_root ON datasets(merkle_root);"                                                 \
+  "CREATE INDEX datasets_att ON datasets(att_id);"                                                       \
+  "CREATE TABLE packages (id " BIGID " PRIMARY KEY, purl TEXT NOT NULL, base " KEYTEXT " NOT NULL,"      \
+  " name TEXT NOT NULL, lname " KEYTEXT " NOT NULL, version TEXT NOT NULL, digest TEXT NOT NULL,"         \
+  " UNIQUE (purl, name, version, digest));"                                                              \
+  "CREATE INDEX packages_base ON packages(base);"                                                        \
+  "CREATE INDEX packages_lname ON packages(lname);"                                                      \
+  "CREATE TABLE attestation_packages (pkg_id " ID " NOT NULL, att_id " ID " NOT NULL,"                   \
+  " PRIMARY KEY (pkg_id, att_id))" NOROWID ";"                                                           \
+  "CREATE TABLE lineage (att_id " ID " NOT NULL, base_digest " KEYTEXT " NOT NULL,"                      \
+  " base_name TEXT NOT NULL, base_uri TEXT NOT NULL, base_provenance TEXT NOT NULL);"                    \
+  "CREATE INDEX lineage_base ON lineage(base_digest);"                                                   \
+  "CREATE INDEX lineage_att ON lineage(att_id);"                                                         \
+  "CREATE TABLE signers (keyid " KEYTEXT " NOT NULL, att_id " ID " NOT NULL, verified " ID " NOT NULL,"  \
+  " PRIMARY KEY (keyid, att_id))" NOROWID ";"                                                            \
+  "CREATE INDEX signers_att ON signers(att_id);"
+
+static const mp_index_migration migrations[] = {
+    {1, "initial schema",
+     TABLES("INTEGER", "INTEGER", "BLOB", "TEXT", " WITHOUT ROWID"),
+     TABLES("BIGINT GENERATED BY DEFAULT AS IDENTITY", "BIGINT", "BYTEA", "TEXT COLLATE \"C\"", "")},
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == MP_INDEX_SCHEMA_VERSION,
+               "one migration per schema version");
+
+const char *mp_index_backend(const mp_index *idx) { return idx->ops->name; }
+
+char *mp_index_default_target(void) {
+  const char *env = getenv("MLPROV_INDEX");
+  if (env && *env) return strdup(env);
+  const char *xdg = getenv("XDG_DATA_HOME");
+  const char *home = getenv("HOME");
+  char buf[4096];
+  if (xdg && *xdg == '/') snprintf(buf, sizeof buf, "%s/mlprov/index.db", xdg);
+  else if (home && *home) snprintf(buf, sizeof buf, "%s/.local/share/mlprov/index.db", home);
+  else return NULL;
+  return strdup(buf);
+}
+
+int mp_index_q(mp_index *idx, const char *sql, const char *const *params, size_t n,
+               mp_idb_rows **rows, mp_err *e) {
+  return idx->ops->query(idx->db, sql, params, n, rows, e);
+}
+
+int mp_index_schema_version(mp_index *idx, int *version, mp_err *e) {
+  mp_idb_rows *r = NULL;
+  int rc = mp_index_q(idx, "SELECT max(version) FROM mlprov_schema", NULL, 0, &r, e);
+  if (rc) return rc;
+  *version = 0;
+  if ((rc = idx->ops->next(r, e)) == 1) {
+    const char *v = idx->ops->col(r, 0);
+    *version = v ? atoi(v) : 0;
+    rc = 0;
+  }
+  idx->ops->rows_free(r);
+  return rc;
+}
+
+int mp_index_migrate(mp_index *idx, const mp_index_migration *list, size_t n, mp_err *e) {
+  int latest = n ? list[n - 1].version : 0;
+  int v = 0;
+  mp_err probe;
+  mp_err_clear(&probe);
+  /* fast path, and the only one a read-only role can take */
+  if (mp_index_schema_version(idx, &v, &probe) == 0 && v == latest) return 0;
+  int rc = mp_index_begin(idx, e);
+  if (rc) return mp_err_prefix(e, "migrating the index schema");
+  if ((rc = idx->ops->exec(idx->db, "CREATE TABLE IF NOT EXISTS mlprov_schema (version INTEGER NOT NULL)", e)) ||
+      (rc = mp_index_schema_version(idx, &v, e)))
+    goto fail;
+  if (v > latest) {
+    rc = mp_err_set(e, MP_EUNSUPPORTED,
+                    "index schema version %d is newer than this mlprov understands (%d): use a newer mlprov", v,
+                    latest);
+    goto fail;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (list[i].version <= v) continue;
+    const char *sql = idx->ops == &mp_idb_pg ? list[i].pg : list[i].sqlite;
+    if ((rc = idx->ops->exec(idx->db, sql, e))) {
+      mp_err_prefix(e, "schema migration to version %d (%s)", list[i].version, list[i].what);
+      goto fail;
+    }
+    char ins[96];
+    snprintf(ins, sizeof ins, "INSERT INTO mlprov_schema (version) VALUES (%d)", list[i].version);
+    if ((rc = idx->ops->exec(idx->db, ins, e))) goto fail;
+  }
+  if ((rc = mp_index_commit(idx, e))) return mp_err_prefix(e, "migrating the index schema");
+  return 0;
+fail:
+  mp_index_rollback(idx);
+  return rc;
+}
+
+int mp_index_open(const char *target, int create, mp_index **out, mp_err *e) {
+  if (!target || !*target) return mp_err_set(e, MP_EUSAGE, "no index given (--db PATH or URL)");
+  mp_index *idx = calloc(1, sizeof *idx);
+  if (!idx) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  idx->pkg_cache = json_object();
+  idx->pkg_pending = json_array();
+  if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0) {
+    idx->ops = &mp_idb_pg;
+  } else {
+    idx->ops = &mp_idb_sqlite;
+    if (strncmp(target, "sqlite:", 7) == 0) target += 7;
+  }
+  int rc = (!idx->pkg_cache || !idx->pkg_pending) ? mp_err_set(e, MP_ENOMEM, "out of memory")
+                                                    : idx->ops->open(target, create, &idx->db, e);
+  if (rc == 0) rc = mp_index_migrate(idx, migrations, sizeof migrations / sizeof migrations[0], e);
+  if (rc) {
+    mp_index_close(idx);
+    return rc;
+  }
+  *out = idx;
+  return 0;
+}
+
+void mp_index_close(mp_index *idx) {
+  if (!idx) return;
+  if (idx->db) idx->ops->close(idx->db);
+  json_decref(idx->pkg_cache);
+  json_decref(idx->pkg_pending);
+  free(idx);
+}
+
+/* --- write transactions and the package cache -------------------------------- */
+
+int mp_index_begin(mp_index *idx, mp_err *e) {
+  json_array_clear(idx->pkg_pending);
+  return idx->ops->begin_write(idx->db, e);
+}
+
+int mp_index_commit(mp_index *idx, mp_err *e) {
+  int rc = idx->ops->commit(idx->db, e);
+  if (rc) mp_index_rollback(idx);
+  else json_array_clear(idx->pkg_pending);
+  return rc;
+}
+
+void mp_index_rollback(mp_index *idx) {
+  idx->ops->rollback(idx->db);
+  /* ids handed out in the aborted transaction no longer exist */
+  size_t i;
+  json_t *k;
+  json_array_foreach(idx->pkg_pending, i, k) json_object_del(idx->pkg_cache, json_string_value(k));
+  json_array_clear(idx->pkg_pending);
+}
+
+static char *pkg_key(const mp_index_pkg *p) {
+  size_t n = strlen(p->purl) + strlen(p->name) + strlen(p->version) + strlen(p->digest) + 4;
+  char *key = malloc(n);
+  if (key) snprintf(key, n, "%s\x1f%s\x1f%s\x1f%s", p->purl, p->name, p->version, p->digest);
+  return key;
+}
+
+int mp_index_package_ids(mp_index *idx, const mp_index_pkg *p, size_t n, int64_t *ids, mp_err *e) {
+  char **keys = calloc(n ? n : 1, sizeof *keys);
+  const mp_index_pkg **miss = calloc(n ? n : 1, sizeof *miss);
+  int64_t *miss_ids = calloc(n ? n : 1, sizeof *miss_ids);
+  size_t *miss_key = calloc(n ? n : 1, sizeof *miss_key);
+  json_t *wanted = json_object();
+  size_t nmiss = 0;
+  int rc = (!keys || !miss || !miss_ids || !miss_key || !wanted) ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    if (!(keys[i] = pkg_key(&p[i]))) {
+      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+      break;
+    }
+    if (json_object_get(idx->pkg_cache, keys[i]) || json_object_get(wanted, keys[i])) continue;
+    json_object_set_new(wanted, keys[i], json_true());
+    miss_key[nmiss] = i;
+    miss[nmiss++] = &p[i];
+  }
+  if (rc == 0 && nmiss) rc = idx->ops->package_ids(idx->db, miss, nmiss, miss_ids, e);
+  for (size_t m = 0; rc == 0 && m < nmiss; m++) {
+    const char *k = keys[miss_key[m]];
+    if (json_object_set_new(idx->pkg_cache, k, json_integer((json_int_t)miss_ids[m])) ||
+        json_array_append_new(idx->pkg_pending, json_string(k)))
+      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    ids[i] = (int64_t)json_integer_value(json_object_get(idx->pkg_cache, keys[i]));
+  for (size_t i = 0; keys && i < n; i++) free(keys[i]);
+  free(keys);
+  free(miss);
+  free(miss_ids);
+  free(miss_key);
+  json_decref(wanted);
+  return rc;
+}
+
+/* --- time ------------------------------------------------------------------- */
+
+int mp_index_time_parse(const char *s, int64_t *us) {
+  struct timespec ts;
+  char buf[64];
+  /* a bare date means its midnight UTC */
+  if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+    snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
+    s = buf;
+  }
+  if (mp_time_parse(s, &ts)) return -1;
+  *us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+  return 0;
+}
+
+void mp_index_time_format(int64_t us, char *out, size_t len) {
+  struct timespec ts;
+  int64_t s = us / 1000000, r = us % 1000000;
+  if (r < 0) {
+    s--;
+    r += 1000000;
+  }
+  ts.tv_sec = (time_t)s;
+  ts.tv_nsec = (long)r * 1000;
+  mp_time_format(&ts, out, len);
+}

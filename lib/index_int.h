@@ -1,0 +1,151 @@
+/* index_int.h — what the index modules share and the backends implement:
+ * the decomposed record (mp_index_doc, built by index_doc.c from a checked
+ * Statement) and the backend operations (index_sqlite.c, index_pg.c).
+ *
+ * SQL given to `query` is written once for both backends: positional
+ * parameters $1, $2... (the SQLite backend rewrites them to ?1, ?2...),
+ * parameters and results as text. Writes go through insert_doc and
+ * package_ids, which each backend does its own fastest way (PostgreSQL: one
+ * round trip a record).
+ */
+#ifndef MP_INDEX_INT_H
+#define MP_INDEX_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attest.h"
+#include "err.h"
+#include "index.h"
+
+/* Strings are never NULL: "" when absent. */
+typedef struct mp_index_pkg {
+  const char *purl, *base, *name, *lname, *version, *digest;
+} mp_index_pkg;
+
+typedef struct mp_index_subject {
+  const char *name, *digest, *role;
+} mp_index_subject;
+
+typedef struct mp_index_dataset {
+  const char *name, *uri, *digest, *merkle_root;
+  int64_t records; /* -1: unknown */
+} mp_index_dataset;
+
+typedef struct mp_index_base {
+  const char *name, *uri, *digest, *provenance;
+} mp_index_base;
+
+typedef struct mp_index_signer {
+  const char *keyid;
+  int verified;  /* 0: a keyid hint in the envelope, not verified */
+} mp_index_signer;
+
+typedef struct mp_index_doc {
+  json_t *statement;  /* owns the borrowed strings below */
+  json_t *strings;    /* array owning computed strings */
+  char env_sha256[65];
+  char payload_sha256[65];
+  char *payload_type;
+  uint8_t *payload;
+  size_t payload_len;
+  char *signatures;   /* JSON array [{"keyid","sig"}] as in the envelope */
+  int verified;
+  char *verify_error; /* NULL when verified */
+  const char *predicate_type, *build_type, *builder_id, *invocation_id;
+  int64_t started_us, finished_us; /* INT64_MIN: absent */
+  const char *source_uri, *source_repo, *source_commit, *source_branch;
+  int source_dirty;   /* -1 unknown */
+  mp_index_subject *subjects;
+  size_t nsubjects;
+  mp_index_dataset *datasets;
+  size_t ndatasets;
+  mp_index_pkg *pkgs;
+  size_t npkgs;
+  mp_index_base *bases;
+  size_t nbases;
+  mp_index_signer *signers;
+  size_t nsigners;
+} mp_index_doc;
+
+#define MP_INDEX_NO_TIME INT64_MIN
+
+/* Decomposes a checked statement (reference taken) from envelope env. */
+int mp_index_doc_build(const mp_dsse *env, json_t *statement, int verified, const char *verify_error,
+                       const mp_key *const *verified_by, size_t nverified, mp_index_doc **out,
+                       mp_err *e);
+void mp_index_doc_free(mp_index_doc *d);
+/* SHA-256 (hex) of the envelope's DSSE JSON form: the content address. */
+int mp_index_envelope_sha256(const mp_dsse *env, char hex[65], mp_err *e);
+/* Digest as stored: "sha256" hex when present, else "ALG:HEX" of the first
+ * algorithm in sorted order; "" when none. Query arguments "sha256:HEX" and
+ * bare HEX are reduced the same way (malloc'd). */
+char *mp_index_digest_key(const char *arg);
+
+/* --- backends ---------------------------------------------------------------- */
+
+typedef struct mp_idb mp_idb;
+typedef struct mp_idb_rows mp_idb_rows;
+
+typedef struct mp_idb_ops {
+  const char *name;
+  int (*open)(const char *target, int create, mp_idb **out, mp_err *e);
+  void (*close)(mp_idb *db);
+  /* Statements without parameters or rows (DDL, transaction control). */
+  int (*exec)(mp_idb *db, const char *sql, mp_err *e);
+  int (*query)(mp_idb *db, const char *sql, const char *const *params, size_t nparams,
+               mp_idb_rows **out, mp_err *e);
+  /* 1: a row, 0: done, <0: error (in e). */
+  int (*next)(mp_idb_rows *r, mp_err *e);
+  const char *(*col)(mp_idb_rows *r, int i);  /* NULL for SQL NULL */
+  /* A BLOB/BYTEA column's bytes (valid until next/free). */
+  const uint8_t *(*col_blob)(mp_idb_rows *r, int i, size_t *len);
+  void (*rows_free)(mp_idb_rows *r);
+  /* Write transaction that serialises writers (migrations, one input file). */
+  int (*begin_write)(mp_idb *db, mp_err *e);
+  int (*commit)(mp_idb *db, mp_err *e);
+  void (*rollback)(mp_idb *db);
+  /* Ids of packages p[0..n) (distinct), inserting the missing ones. */
+  int (*package_ids)(mp_idb *db, const mp_index_pkg *const *p, size_t n, int64_t *ids, mp_err *e);
+  /* Inserts a new attestation with all its rows; pkg_ids[i] is d->pkgs[i]'s
+   * id. MP_EEXISTS (nothing written) when the envelope is already indexed. */
+  int (*insert_doc)(mp_idb *db, const mp_index_doc *d, const char *added_from,
+                    const int64_t *pkg_ids, int64_t *att_id, mp_err *e);
+} mp_idb_ops;
+
+extern const mp_idb_ops mp_idb_sqlite;
+extern const mp_idb_ops mp_idb_pg;
+
+struct mp_index {
+  const mp_idb_ops *ops;
+  mp_idb *db;
+  json_t *pkg_cache;    /* package identity -> id (committed rows only) */
+  json_t *pkg_pending;  /* identities cached in the open transaction */
+};
+
+/* Schema DDL of one version, per dialect (index.c). */
+typedef struct mp_index_migration {
+  int version;
+  const char *what;
+  const char *sqlite;
+  const char *pg;
+} mp_index_migration;
+
+/* Brings db to the last version of list (exposed for the tests). */
+int mp_index_migrate(mp_index *idx, const mp_index_migration *list, size_t n, mp_err *e);
+/* Current schema version (0: empty database). */
+int mp_index_schema_version(mp_index *idx, int *version, mp_err *e);
+
+/* Write transaction on idx; rollback also forgets package ids cached in it. */
+int mp_index_begin(mp_index *idx, mp_err *e);
+int mp_index_commit(mp_index *idx, mp_err *e);
+void mp_index_rollback(mp_index *idx);
+/* Package ids through the cache (inside a write transaction): ids[i] for p[i]. */
+int mp_index_package_ids(mp_index *idx, const mp_index_pkg *p, size_t n, int64_t *ids, mp_err *e);
+
+/* One-shot query helpers on idx. */
+int mp_index_q(mp_index *idx, const char *sql, const char *const *params, size_t n,
+               mp_idb_rows **rows, mp_err *e);
+
+#endif

@@ -1,0 +1,367 @@
+/* index_pg.c — the PostgreSQL backend of the index (index_int.h), through
+ * libpq, for a team's shared index.
+ *
+ * Readers run under MVCC and see committed files only. Writers take a
+ * transaction-level advisory lock, so they are serialised as on SQLite and a
+ * file's records never interleave with another writer's. A record is written
+ * in one round trip: one statement of data-modifying CTEs whose row lists
+ * travel as arrays (unnest). Messages show the URL without its password.
+ * Server notices are discarded: the library never prints. */
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "index_int.h"
+
+#define WRITER_LOCK "7012345019"  /* pg_advisory_xact_lock key: mlprov index writers */
+
+struct mp_idb {
+  PGconn *c;
+  char *where; /* URL without password */
+};
+
+struct mp_idb_rows {
+  PGresult *res;
+  int row, nrows;
+  unsigned char *blob;
+};
+
+static int fail(mp_idb *db, const PGresult *r, mp_err *e, const char *what) {
+  const char *msg = r ? PQresultErrorMessage(r) : NULL;
+  if (!msg || !*msg) msg = PQerrorMessage(db->c);
+  size_t n = strlen(msg);
+  while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) n--;
+  return mp_err_set(e, MP_EIO, "index %s: %s: %.*s", db->where, what, (int)n, msg);
+}
+
+/* The URL for messages: without "user:PASSWORD@" and "password=" values. */
+static char *redact_url(const char *url) {
+  char *s = strdup(url);
+  if (!s) return NULL;
+  char *p = strstr(s, "://");
+  if (p) {
+    p += 3;
+    char *at = strchr(p, '@'), *slash = strchr(p, '/');
+    char *colon = at && (!slash || at < slash) ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    if (colon) memmove(colon, at, strlen(at) + 1);
+  }
+  for (char *q = strstr(s, "password="); q; q = strstr(q + 9, "password=")) {
+    char *v = q + 9, *end = strchr(v, '&');
+    size_t tail = end ? strlen(end) + 1 : 1;
+    if (strlen(v) >= 3) {
+      memcpy(v, "***", 3);
+      memmove(v + 3, end ? end : v + strlen(v), tail);
+    }
+  }
+  return s;
+}
+
+static void quiet(void *arg, const char *msg) {
+  (void)arg;
+  (void)msg;
+}
+
+static void pg_close(mp_idb *db) {
+  if (!db) return;
+  PQfinish(db->c);
+  free(db->where);
+  free(db);
+}
+
+static int pg_exec(mp_idb *db, const char *sql, mp_err *e) {
+  PGresult *r = PQexec(db->c, sql);
+  ExecStatusType s = PQresultStatus(r);
+  int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0 : fail(db, r, e, "executing");
+  PQclear(r);
+  return rc;
+}
+
+static int pg_open(const char *target, int create, mp_idb **out, mp_err *e) {
+  (void)create; /* the database itself is the administrator's to create */
+  mp_idb *db = calloc(1, sizeof *db);
+  if (!db || !(db->where = redact_url(target))) {
+    free(db);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  db->c = PQconnectdb(target);
+  if (!db->c || PQstatus(db->c) != CONNECTION_OK) {
+    int rc = db->c ? fail(db, NULL, e, "connecting") : mp_err_set(e, MP_ENOMEM, "out of memory");
+    pg_close(db);
+    return rc;
+  }
+  PQsetNoticeProcessor(db->c, quiet, NULL);
+  int rc = pg_exec(db, "SET client_min_messages = warning", e);
+  if (rc) {
+    pg_close(db);
+    return rc;
+  }
+  *out = db;
+  return 0;
+}
+
+static int pg_params(mp_idb *db, const char *sql, int n, const char *const *vals, const int *lens,
+                     const int *fmts, PGresult **out, mp_err *e) {
+  PGresult *r = PQexecParams(db->c, sql, n, NULL, vals, lens, fmts, 0);
+  ExecStatusType s = PQresultStatus(r);
+  if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+    int rc = fail(db, r, e, "running a statement");
+    PQclear(r);
+    return rc;
+  }
+  *out = r;
+  return 0;
+}
+
+static int pg_query(mp_idb *db, const char *sql, const char *const *params, size_t n, mp_idb_rows **out,
+                    mp_err *e) {
+  mp_idb_rows *r = calloc(1, sizeof *r);
+  if (!r) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  int rc = pg_params(db, sql, (int)n, params, NULL, NULL, &r->res, e);
+  if (rc) {
+    free(r);
+    return rc;
+  }
+  r->row = -1;
+  r->nrows = PQntuples(r->res);
+  *out = r;
+  return 0;
+}
+
+static int pg_next(mp_idb_rows *r, mp_err *e) {
+  (void)e;
+  PQfreemem(r->blob);
+  r->blob = NULL;
+  return ++r->row < r->nrows ? 1 : 0;
+}
+
+static const char *pg_col(mp_idb_rows *r, int i) {
+  return PQgetisnull(r->res, r->row, i) ? NULL : PQgetvalue(r->res, r->row, i);
+}
+
+static const uint8_t *pg_col_blob(mp_idb_rows *r, int i, size_t *len) {
+  PQfreemem(r->blob);
+  r->blob = PQunescapeBytea((const unsigned char *)PQgetvalue(r->res, r->row, i), len);
+  if (!r->blob) *len = 0;
+  return r->blob ? r->blob : (const uint8_t *)"";
+}
+
+static void pg_rows_free(mp_idb_rows *r) {
+  if (!r) return;
+  PQfreemem(r->blob);
+  PQclear(r->res);
+  free(r);
+}
+
+static int pg_begin(mp_idb *db, mp_err *e) {
+  return pg_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(" WRITER_LOCK ")", e);
+}
+
+static int pg_commit(mp_idb *db, mp_err *e) {
+  PGresult *r = PQexec(db->c, "COMMIT");
+  /* COMMIT of a failed transaction "succeeds" as ROLLBACK */
+  int rc = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0
+               ? 0
+               : (PQresultStatus(r) == PGRES_COMMAND_OK
+                      ? mp_err_set(e, MP_EIO, "index %s: transaction was rolled back", db->where)
+                      : fail(db, r, e, "committing"));
+  PQclear(r);
+  return rc;
+}
+
+static void pg_rollback(mp_idb *db) { PQclear(PQexec(db->c, "ROLLBACK")); }
+
+/* --- array literals ----------------------------------------------------------- */
+
+typedef struct sbuf {
+  char *s;
+  size_t n, cap;
+  int oom;
+} sbuf;
+
+static void put(sbuf *b, const char *s, size_t n) {
+  if (b->oom) return;
+  if (b->n + n + 1 > b->cap) {
+    size_t nc = b->cap ? b->cap : 256;
+    while (nc < b->n + n + 1) nc *= 2;
+    char *ns = realloc(b->s, nc);
+    if (!ns) {
+      b->oom = 1;
+      return;
+    }
+    b->s = ns;
+    b->cap = nc;
+  }
+  memcpy(b->s + b->n, s, n);
+  b->n += n;
+  b->s[b->n] = '\0';
+}
+
+static void put_elem_text(sbuf *b, const char *v, int first) {
+  if (!first) put(b, ",", 1);
+  put(b, "\"", 1);
+  for (const char *p = v; *p; p++) {
+    if (*p == '"' || *p == '\\') put(b, "\\", 1);
+    put(b, p, 1);
+  }
+  put(b, "\"", 1);
+}
+
+static void put_elem_int(sbuf *b, int64_t v, int null, int first) {
+  char num[32];
+  int n = null ? snprintf(num, sizeof num, "%sNULL", first ? "" : ",")
+               : snprintf(num, sizeof num, "%s%lld", first ? "" : ",", (long long)v);
+  put(b, num, (size_t)n);
+}
+
+/* One text[] literal of field `off` (a const char * member) of n structs. */
+static void text_array(sbuf *b, const void *base, size_t n, size_t size, size_t off) {
+  put(b, "{", 1);
+  for (size_t i = 0; i < n; i++)
+    put_elem_text(b, *(const char *const *)((const char *)base + i * size + off), i == 0);
+  put(b, "}", 1);
+}
+
+/* All of a record's unknown packages in one round trip: the rows inserted
+ * now come from the INSERT's RETURNING, the others from the snapshot before it
+ * (writers are serialised, so nothing else inserts meanwhile). */
+static int pg_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, int64_t *ids, mp_err *e) {
+  static const char sql[] =
+      "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
+      " WITH ORDINALITY AS u(purl, name, version, digest, base, lname, ord)),"
+      " ins AS (INSERT INTO packages (purl, name, version, digest, base, lname)"
+      " SELECT purl, name, version, digest, base, lname FROM v"
+      " ON CONFLICT (purl, name, version, digest) DO NOTHING RETURNING id, purl, name, version, digest)"
+      " SELECT v.ord, COALESCE(i.id, p.id) FROM v LEFT JOIN ins i USING (purl, name, version, digest)"
+      " LEFT JOIN packages p USING (purl, name, version, digest) ORDER BY v.ord";
+  static const size_t offs[6] = {offsetof(mp_index_pkg, purl), offsetof(mp_index_pkg, name),
+                                 offsetof(mp_index_pkg, version), offsetof(mp_index_pkg, digest),
+                                 offsetof(mp_index_pkg, base), offsetof(mp_index_pkg, lname)};
+  sbuf arr[6];
+  memset(arr, 0, sizeof arr);
+  int rc = 0;
+  for (int c = 0; c < 6; c++) {
+    put(&arr[c], "{", 1);
+    for (size_t i = 0; i < n; i++) put_elem_text(&arr[c], *(const char *const *)((const char *)ps[i] + offs[c]), i == 0);
+    put(&arr[c], "}", 1);
+    if (arr[c].oom) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  const char *v[6] = {arr[0].s, arr[1].s, arr[2].s, arr[3].s, arr[4].s, arr[5].s};
+  PGresult *r = NULL;
+  if (rc == 0) rc = pg_params(db, sql, 6, v, NULL, NULL, &r, e);
+  if (rc == 0 && PQntuples(r) != (int)n)
+    rc = mp_err_set(e, MP_EINTERNAL, "index %s: %d package ids for %zu packages", db->where, PQntuples(r), n);
+  for (int i = 0; rc == 0 && i < (int)n; i++) {
+    if (PQgetisnull(r, i, 1)) rc = mp_err_set(e, MP_EINTERNAL, "index %s: package row missing after insert", db->where);
+    else ids[i] = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+  }
+  PQclear(r);
+  for (int c = 0; c < 6; c++) free(arr[c].s);
+  return rc;
+}
+
+#define NPARAMS 36
+
+static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_from, const int64_t *pkg_ids,
+                         int64_t *att_id, mp_err *e) {
+  static const char sql[] =
+      "WITH a AS (INSERT INTO attestations (envelope_sha256, payload_sha256, verified, verify_error,"
+      " predicate_type, build_type, builder_id, invocation_id, started_on, finished_on, sort_time, source_uri,"
+      " source_repo, source_commit, source_branch, source_dirty, added_from, added_on)"
+      " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)"
+      " ON CONFLICT (envelope_sha256) DO NOTHING RETURNING id),"
+      " v AS (INSERT INTO envelopes (att_id, payload_type, payload, signatures)"
+      " SELECT a.id, $19::text, $20::bytea, $21::text FROM a),"
+      " s AS (INSERT INTO subjects (att_id, name, digest, role) SELECT a.id, u.n, u.d, u.r FROM a,"
+      " unnest($22::text[], $23::text[], $24::text[]) AS u(n, d, r)),"
+      " ds AS (INSERT INTO datasets (att_id, name, uri, digest, merkle_root, records)"
+      " SELECT a.id, u.n, u.u, u.d, u.m, u.c FROM a,"
+      " unnest($25::text[], $26::text[], $27::text[], $28::text[], $29::bigint[]) AS u(n, u, d, m, c)),"
+      " p AS (INSERT INTO attestation_packages (pkg_id, att_id) SELECT DISTINCT u.p, a.id FROM a,"
+      " unnest($30::bigint[]) AS u(p)),"
+      " l AS (INSERT INTO lineage (att_id, base_digest, base_name, base_uri, base_provenance)"
+      " SELECT a.id, u.d, u.n, u.u, u.p FROM a, unnest($31::text[], $32::text[], $33::text[], $34::text[])"
+      " AS u(d, n, u, p) WHERE u.d <> ''),"
+      " g AS (INSERT INTO signers (keyid, att_id, verified) SELECT u.k, a.id, u.v FROM a,"
+      " unnest($35::text[], $36::bigint[]) AS u(k, v) ON CONFLICT DO NOTHING)"
+      " SELECT id FROM a";
+  sbuf arr[15];
+  memset(arr, 0, sizeof arr);
+  const mp_index_subject *S = d->subjects;
+  text_array(&arr[0], S, d->nsubjects, sizeof *S, offsetof(mp_index_subject, name));
+  text_array(&arr[1], S, d->nsubjects, sizeof *S, offsetof(mp_index_subject, digest));
+  text_array(&arr[2], S, d->nsubjects, sizeof *S, offsetof(mp_index_subject, role));
+  const mp_index_dataset *D = d->datasets;
+  text_array(&arr[3], D, d->ndatasets, sizeof *D, offsetof(mp_index_dataset, name));
+  text_array(&arr[4], D, d->ndatasets, sizeof *D, offsetof(mp_index_dataset, uri));
+  text_array(&arr[5], D, d->ndatasets, sizeof *D, offsetof(mp_index_dataset, digest));
+  text_array(&arr[6], D, d->ndatasets, sizeof *D, offsetof(mp_index_dataset, merkle_root));
+  put(&arr[7], "{", 1);
+  for (size_t i = 0; i < d->ndatasets; i++) put_elem_int(&arr[7], D[i].records, D[i].records < 0, i == 0);
+  put(&arr[7], "}", 1);
+  put(&arr[8], "{", 1);
+  for (size_t i = 0; i < d->npkgs; i++) put_elem_int(&arr[8], pkg_ids[i], 0, i == 0);
+  put(&arr[8], "}", 1);
+  const mp_index_base *B = d->bases;
+  text_array(&arr[9], B, d->nbases, sizeof *B, offsetof(mp_index_base, digest));
+  text_array(&arr[10], B, d->nbases, sizeof *B, offsetof(mp_index_base, name));
+  text_array(&arr[11], B, d->nbases, sizeof *B, offsetof(mp_index_base, uri));
+  text_array(&arr[12], B, d->nbases, sizeof *B, offsetof(mp_index_base, provenance));
+  const mp_index_signer *G = d->signers;
+  text_array(&arr[13], G, d->nsigners, sizeof *G, offsetof(mp_index_signer, keyid));
+  put(&arr[14], "{", 1);
+  for (size_t i = 0; i < d->nsigners; i++) put_elem_int(&arr[14], G[i].verified, 0, i == 0);
+  put(&arr[14], "}", 1);
+  int rc = 0;
+  for (int i = 0; i < 15; i++)
+    if (arr[i].oom) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+
+  char started[24], finished[24], sort[24], added[24], dirty[8];
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  int64_t st = d->finished_us != MP_INDEX_NO_TIME ? d->finished_us : d->started_us;
+  snprintf(started, sizeof started, "%lld", (long long)d->started_us);
+  snprintf(finished, sizeof finished, "%lld", (long long)d->finished_us);
+  snprintf(sort, sizeof sort, "%lld", (long long)st);
+  snprintf(added, sizeof added, "%lld", (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+  snprintf(dirty, sizeof dirty, "%d", d->source_dirty);
+  const char *v[NPARAMS] = {
+      d->env_sha256, d->payload_sha256, d->verified ? "1" : "0", d->verify_error, d->predicate_type,
+      d->build_type, d->builder_id, d->invocation_id,
+      d->started_us == MP_INDEX_NO_TIME ? NULL : started, d->finished_us == MP_INDEX_NO_TIME ? NULL : finished,
+      st == MP_INDEX_NO_TIME ? NULL : sort, d->source_uri, d->source_repo, d->source_commit, d->source_branch,
+      d->source_dirty < 0 ? NULL : dirty, added_from, added, d->payload_type, (const char *)d->payload,
+      d->signatures};
+  int lens[NPARAMS] = {0}, fmts[NPARAMS] = {0};
+  lens[19] = (int)d->payload_len;
+  fmts[19] = 1; /* payload: binary bytea, no escaping */
+  for (int i = 0; i < 15; i++) v[21 + i] = arr[i].s ? arr[i].s : "{}";
+  PGresult *r = NULL;
+  if (rc == 0) rc = pg_params(db, sql, NPARAMS, v, lens, fmts, &r, e);
+  if (rc == 0) {
+    if (PQntuples(r) == 0) rc = MP_EEXISTS; /* content address already indexed: nothing written */
+    else *att_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+  }
+  PQclear(r);
+  for (int i = 0; i < 15; i++) free(arr[i].s);
+  return rc;
+}
+
+const mp_idb_ops mp_idb_pg = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec,
+    .query = pg_query,
+    .next = pg_next,
+    .col = pg_col,
+    .col_blob = pg_col_blob,
+    .rows_free = pg_rows_free,
+    .begin_write = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .package_ids = pg_package_ids,
+    .insert_doc = pg_insert_doc,
+};

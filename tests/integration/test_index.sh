@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# test_index.sh — `mlprov index` end to end, the same scenarios on SQLite and
+# on a throw-away PostgreSQL server: the incident drill (50 jobs, a 3-deep
+# lineage, one bad package version -> exactly the affected models), every
+# query kind, idempotent re-adds, corrupted/tampered/unsigned files skipped
+# whole (one transaction per file), a reader during a write, verification
+# upgrades, export -> rebuild across backends, schema versions, and real
+# `mlprov run` output with lineage through hashed base-model files.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg.sh"
+make_keys
+GEN="$TOOLS/gen_provenance"
+# Debian's python starts in a fraction of the time of a pyenv shim
+PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+K="--key $T/keys/p256.pub.pem --key $T/keys/ed25519.pub.pem"
+
+# --- the drill: 50 jobs ----------------------------------------------------------
+# j00..j49 trained at minute j; jobs j%3==0 signed by the ed25519 key. Base
+# trainings use numpy, torch and (but j%5==4) a torchtriton version chosen by
+# j%5: 0 dev20221230, 1 dev20221231 (the bad nightly), 2 2.0.0, 3 2.1.0rc1,
+# on dataset ds-(j%4). j40..j44 are fine-tunes: j01 -> j40 -> j41 -> j42 and
+# j02 -> j43 -> j44.
+tt=("2.0.0.dev20221230" "2.0.0.dev20221231" "2.0.0" "2.1.0rc1" "")
+for j in $(seq 0 49); do
+  n=$(printf 'j%02d' "$j")
+  line="$n minutes=$j key=$(( j % 3 == 0 ? 1 : 0 ))"
+  case $j in
+    40) line="$line base=j01 dataset=ft-data dep=pkg:pypi/numpy@1.26.0" ;;
+    41) line="$line base=j40 dataset=ft-data dep=pkg:pypi/numpy@1.26.0" ;;
+    42) line="$line base=j41 dataset=ft-data dep=pkg:pypi/numpy@1.26.0" ;;
+    43) line="$line base=j02 dataset=ft-data dep=pkg:pypi/numpy@1.26.0" ;;
+    44) line="$line base=j43 dataset=ft-data dep=pkg:pypi/numpy@1.26.0" ;;
+    *) line="$line dep=pkg:pypi/numpy@1.2$((j % 3)).0 dep=pkg:pypi/torch@2.$((j % 2)).0 dataset=ds-$((j % 4))"
+       v=${tt[$((j % 5))]}
+       [ -n "$v" ] && line="$line dep=pkg:pypi/torchtriton@$v" ;;
+  esac
+  echo "$line"
+done >"$T/drill.spec"
+# extra jobs for the transaction, concurrency and upgrade scenarios
+cat >"$T/extra.spec" <<'EOF'
+tx1 minutes=100 dataset=tx-data
+tx2 minutes=101 dataset=tx-data
+p1 minutes=110 dataset=pause-data
+p2 minutes=111 dataset=pause-data
+p3 minutes=112 dataset=pause-data
+up1 minutes=120 dataset=up-data
+EOF
+mkdir -p "$T/drill" "$T/extra"
+check "generate the drill's 50 signed provenance files" \
+  sh -c "'$GEN' --key '$T/keys/p256.pem' --key '$T/keys/ed25519.pem' --out '$T/drill' --spec '$T/drill.spec' >'$T/manifest'"
+"$GEN" --key "$T/keys/p256.pem" --out "$T/extra" --spec "$T/extra.spec" >>"$T/manifest"
+ED_ID=$(openssl pkey -pubin -in "$T/keys/ed25519.pub.pem" -outform DER | sha256sum | cut -c1-64)
+
+# tampered: one signature byte flipped; unsigned: no signatures; corrupted:
+# cut in the middle; mixed: a good envelope then a tampered one in one file
+flip_sig() {
+  $PY - "$1" "$2" <<'PY'
+import json, base64, sys
+e = json.loads(open(sys.argv[1]).readline())
+s = bytearray(base64.b64decode(e["signatures"][0]["sig"])); s[-3] ^= 0x40
+e["signatures"][0]["sig"] = base64.b64encode(bytes(s)).decode()
+open(sys.argv[2], "w").write(json.dumps(e) + "\n")
+PY
+}
+mkdir -p "$T/bad"
+flip_sig "$T/extra/tx2.intoto.jsonl" "$T/bad/tampered.intoto.jsonl"
+$PY -c 'import json,sys; e=json.loads(open(sys.argv[1]).readline()); e["signatures"]=[]; print(json.dumps(e))' \
+  "$T/extra/tx2.intoto.jsonl" >"$T/bad/unsigned.intoto.jsonl"
+head -c 700 "$T/extra/tx2.intoto.jsonl" >"$T/bad/corrupt.intoto.jsonl"
+cat "$T/extra/tx1.intoto.jsonl" "$T/bad/tampered.intoto.jsonl" >"$T/bad/mixed.intoto.jsonl"
+cat "$T/extra/p1.intoto.jsonl" "$T/extra/p2.intoto.jsonl" "$T/extra/p3.intoto.jsonl" >"$T/pause.jsonl"
+
+# Names of the models in a query's text output (subject lines are
+# "  sha256:HEX name [role]"), sorted, via the manifest. Plain shell tools:
+# a python start costs more than the query.
+names() {
+  grep -oE '^  sha256:[0-9a-f]{64}' | sed 's/^  //' |
+    awk 'NR == FNR { m[$2] = $1; next } { print (($0 in m) ? m[$0] : $0) }' "$T/manifest" - |
+    sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+# expect_names NAME "EXPECTED SORTED NAMES" QUERY-ARGS...
+expect_names() {
+  local name=$1 want=$2; shift 2
+  local got
+  got=$("$MLPROV" index query --db "$DB" "$@" 2>"$T/err" | names)
+  if [ "$got" = "$want" ]; then ok "$name"
+  else not_ok "$name" "want: $want" "got:  $got" "stderr: $(head -c 400 "$T/err")"; fi
+}
+count() { "$MLPROV" index query --db "$DB" "$@" | sed -n '1s/^\([0-9]*\) records\{0,1\} .*/\1/p'; }
+expect_count() {
+  local name=$1 want=$2; shift 2
+  local got
+  got=$(count "$@" 2>"$T/err")
+  if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name" "want $want, got $got" "$(head -c 400 "$T/err")"; fi
+}
+
+scenario() { # $1: backend name, $DB set
+  local b=$1
+  expect_exit 0 "$b: add the drill directory" "$MLPROV" index add --db "$DB" $K "$T/drill"
+  expect_grep "$b: 50 added" '^50 added \(0 unverified\), 0 already indexed' "$T/out"
+  expect_exit 0 "$b: adding it again is a no-op" "$MLPROV" index add --db "$DB" $K "$T/drill" "$T/drill/j07.intoto.jsonl"
+  expect_grep "$b: re-add: 0 added, 51 already indexed" '^0 added \(0 unverified\), 51 already indexed' "$T/out"
+  expect_count "$b: still 50 records" 50 --since 2000-01-01
+
+  # the incident: torchtriton 2.0.0.dev20221231 is compromised
+  expect_names "$b: drill: direct users of the bad nightly" "j01 j06 j11 j16 j21 j26 j31 j36 j46" \
+    --dependency pkg:pypi/torchtriton --version '==2.0.0.dev20221231'
+  expect_names "$b: drill: --affected adds the 3-deep fine-tune chain" \
+    "j01 j06 j11 j16 j21 j26 j31 j36 j40 j41 j42 j46" \
+    --dependency pkg:pypi/torchtriton --version '==2.0.0.dev20221231' --affected
+  expect_names "$b: drill: version in the package URL" "j01 j06 j11 j16 j21 j26 j31 j36 j46" \
+    --dependency 'pkg:PyPI/TorchTriton@2.0.0.dev20221231'
+  expect_names "$b: range <2.0.0 orders dev releases before the release" \
+    "j00 j01 j05 j06 j10 j11 j15 j16 j20 j21 j25 j26 j30 j31 j35 j36 j45 j46" \
+    --dependency pkg:pypi/torchtriton --version '<2.0.0'
+  expect_names "$b: range >=2.1.0rc1" "j03 j08 j13 j18 j23 j28 j33 j38 j48" \
+    --dependency pkg:pypi/torchtriton --version '>=2.1.0rc1'
+  expect_names "$b: range >2.0.0.dev20221231,<2.1 (PEP 440 ordering)" "j02 j03 j07 j08 j12 j13 j17 j18 j22 j23 j27 j28 j32 j33 j37 j38 j47 j48" \
+    --dependency pkg:pypi/torchtriton --version '>2.0.0.dev20221231,<2.1'
+  expect_count "$b: by package name, any version: 36 jobs" 36 --dependency TorchTriton
+  expect_count "$b: a package nobody used: nothing" 0 --dependency pkg:pypi/left-pad
+  expect_names "$b: --affected with a window: seeds in the window only" "j21 j26 j31 j36 j46" \
+    --dependency pkg:pypi/torchtriton --version '==2.0.0.dev20221231' --affected --since 2026-01-01T00:20:00Z
+  expect_names "$b: dataset by name, with descendants" "j01 j05 j09 j13 j17 j21 j25 j29 j33 j37 j40 j41 j42 j45 j49" \
+    --dataset ds-1
+  local dsd root
+  dsd=$(printf 'dataset:ds-2' | sha256sum | cut -c1-64)
+  root=$(printf 'root:ds-2' | sha256sum | cut -c1-64)
+  expect_names "$b: dataset by digest" "j02 j06 j10 j14 j18 j22 j26 j30 j34 j38 j43 j44 j46" --dataset "sha256:$dsd"
+  expect_names "$b: dataset by records Merkle root" "j02 j06 j10 j14 j18 j22 j26 j30 j34 j38 j43 j44 j46" --dataset "$root"
+  local signed="j00 j03 j06 j09 j12 j15 j18 j21 j24 j27 j30 j33 j36 j39 j42 j45 j48"
+  expect_names "$b: everything the ed25519 key signed" "$signed" --signer "$ED_ID"
+  expect_names "$b: signer by key id prefix, any case" "$signed" --signer "$(echo "${ED_ID:0:12}" | tr a-f A-F)"
+  "$MLPROV" index query --db "$DB" --json --signer "$ED_ID" >"$T/signer.json"
+  expect_grep "$b: signer results carry times" '"finishedOn": "2026-01-01T00:48:00Z"' "$T/signer.json"
+  expect_names "$b: time window" "j10 j11 j12 j13 j14 j15 j16 j17 j18 j19" \
+    --since 2026-01-01T00:10:00Z --until 2026-01-01T00:19:00Z
+  local j41
+  j41=$(printf 'model:j41' | sha256sum | cut -c1-64)
+  "$MLPROV" index query --db "$DB" --json --model "sha256:$j41" >"$T/model.json"
+  $PY - "$T/manifest" "$T/model.json" >"$T/model.txt" <<'PY'
+import json, sys
+m = {d: n for n, d in (l.split() for l in open(sys.argv[1]))}
+j = json.load(open(sys.argv[2]))
+for k in ("records", "ancestors", "descendants"):
+    print(k, " ".join("%s@%d" % (m[r["subjects"][0]["digest"]], r["depth"]) for r in j[k]))
+st = j["records"][0]["statement"]
+print("statement", [d["uri"] for d in st["predicate"]["buildDefinition"]["resolvedDependencies"]
+                    if d["annotations"]["kind"] == "package"][0])
+PY
+  expect_grep "$b: --model: the record" '^records j41@0$' "$T/model.txt"
+  expect_grep "$b: --model: ancestors up the chain" '^ancestors j40@1 j01@2$' "$T/model.txt"
+  expect_grep "$b: --model: descendants" '^descendants j42@1$' "$T/model.txt"
+  expect_grep "$b: --model: full record includes the statement" '^statement pkg:pypi/numpy@1.26.0$' "$T/model.txt"
+  expect_exit 0 "$b: text output" "$MLPROV" index query --db "$DB" --dependency pkg:pypi/torchtriton --version '==2.0.0.dev20221231' --affected
+  expect_grep "$b: text output summarises" '^12 records \(9 direct, 3 through lineage\)' "$T/out"
+  expect_grep "$b: text output names the lineage" 'through lineage \(depth 3\)' "$T/out"
+
+  # bad input: reported, skipped whole, exit 1 (refused) or 2 (malformed)
+  expect_exit 1 "$b: tampered signature: refused" "$MLPROV" index add --db "$DB" $K "$T/bad/tampered.intoto.jsonl"
+  expect_grep "$b: reason: bad signature" 'skipped .*tampered.intoto.jsonl.*bad signature' "$T/err"
+  expect_exit 1 "$b: unsigned envelope: refused" "$MLPROV" index add --db "$DB" $K "$T/bad/unsigned.intoto.jsonl"
+  expect_grep "$b: reason names the missing signature" 'skipped .*unsigned.intoto.jsonl.*no signatures' "$T/err"
+  expect_exit 2 "$b: corrupted file: skipped" "$MLPROV" index add --db "$DB" $K "$T/bad/corrupt.intoto.jsonl"
+  expect_grep "$b: reason names the file" 'skipped .*corrupt.intoto.jsonl' "$T/err"
+  expect_exit 1 "$b: good then tampered in one file: file refused" "$MLPROV" index add --db "$DB" $K "$T/bad/mixed.intoto.jsonl"
+  expect_grep "$b: reason names the line" 'mixed.intoto.jsonl line 2' "$T/err"
+  expect_count "$b: nothing of the refused file was kept" 0 --dataset tx-data
+  expect_exit 2 "$b: a missing file among good ones" "$MLPROV" index add --db "$DB" $K "$T/extra/tx1.intoto.jsonl" "$T/nope.intoto.jsonl"
+  expect_grep "$b: the good one was added" '^1 added .* 1 file skipped' "$T/out"
+  mkdir -p "$T/empty"
+  expect_exit 2 "$b: a directory without attestation files is an error" "$MLPROV" index add --db "$DB" $K "$T/empty"
+  expect_grep "$b: says so" 'no \*\.intoto\.jsonl or \*\.intoto\.json file' "$T/err"
+  expect_count "$b: index consistent: 51 records" 51 --since 2000-01-01
+
+  # a reader while a file is half written sees the state before it
+  rm -f "$T/paused" "$T/go"
+  "$TOOLS/index_pause" "$DB" "$T/keys/p256.pub.pem" "$T" "$T/pause.jsonl" 2>"$T/pause.err" &
+  local pid=$! i=0
+  while [ ! -e "$T/paused" ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
+  check "$b: writer paused inside its transaction" test -e "$T/paused"
+  expect_count "$b: concurrent reader: none of the file yet" 0 --dataset pause-data
+  expect_count "$b: concurrent reader: the rest intact" 51 --since 2000-01-01
+  touch "$T/go"
+  check "$b: writer finished" wait $pid
+  expect_count "$b: after commit: the whole file" 3 --dataset pause-data
+
+  # unverified records and their upgrade
+  expect_exit 2 "$b: add without keys needs --unverified" "$MLPROV" index add --db "$DB" "$T/extra/up1.intoto.jsonl"
+  expect_exit 0 "$b: --unverified without keys" "$MLPROV" index add --db "$DB" --unverified "$T/extra/up1.intoto.jsonl"
+  expect_grep "$b: recorded unverified" '^1 added \(1 unverified\)' "$T/out"
+  "$MLPROV" index query --db "$DB" --json --dataset up-data >"$T/up.json"
+  expect_grep "$b: query marks it unverified" '"verified": false' "$T/up.json"
+  expect_exit 0 "$b: re-added with its key" "$MLPROV" index add --db "$DB" $K "$T/extra/up1.intoto.jsonl"
+  expect_grep "$b: now verified" '1 now verified' "$T/out"
+  "$MLPROV" index query --db "$DB" --json --dataset up-data >"$T/up.json"
+  expect_no_grep "$b: no longer unverified" '"verified": false' "$T/up.json"
+  expect_exit 0 "$b: tampered with --unverified: recorded, flagged" "$MLPROV" index add --db "$DB" $K --unverified "$T/bad/tampered.intoto.jsonl"
+  "$MLPROV" index query --db "$DB" --json --dataset tx-data >"$T/tx.json"
+  expect_grep "$b: flagged with the reason" '"verifyError": ".*bad signature' "$T/tx.json"
+
+  # schema versions: a newer index is refused, not misread
+  $2 "INSERT INTO mlprov_schema (version) VALUES (99)"
+  expect_exit 2 "$b: newer schema refused" "$MLPROV" index query --db "$DB" --since 2000-01-01
+  expect_grep "$b: says so" 'schema version 99 is newer' "$T/err"
+  $2 "DELETE FROM mlprov_schema WHERE version = 99"
+  expect_count "$b: usable again" 56 --since 2000-01-01
+
+  expect_exit 0 "$b: export" "$MLPROV" index export --db "$DB" --output "$T/export-$b.jsonl"
+  expect_grep "$b: export count" 'exported 56 attestations' "$T/err"
+}
+
+sha_set() { $PY -c 'import json,sys; print("\n".join(sorted(json.loads(l)["mlprovIndex"]["envelopeSha256"] for l in open(sys.argv[1]))))' "$1"; }
+sqlite_sql() { $PY -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$T/index.db" "$1"; }
+DB="$T/index.db"
+scenario sqlite sqlite_sql
+
+if pg_start; then
+  ok "throw-away PostgreSQL server started"
+  pg_sql() { _pg_as "$PG_BIN/psql" "$PG_URL" -qAt -c "$1" >/dev/null; }
+  DB="$PG_URL"
+  scenario postgresql pg_sql
+  # the same envelopes have the same content addresses on both backends
+  check "sqlite and postgresql exports hold the same envelopes" \
+    cmp <(sha_set "$T/export-sqlite.jsonl") <(sha_set "$T/export-postgresql.jsonl")
+  expect_exit 0 "the sqlite export added to postgresql: all already there" \
+    "$MLPROV" index add --db "$PG_URL" $K --unverified "$T/export-sqlite.jsonl"
+  expect_grep "nothing new" '^0 added \(0 unverified\), 56 already indexed' "$T/out"
+else
+  not_ok "throw-away PostgreSQL server started" "see stderr above; make deps installs postgresql"
+fi
+
+# rebuild from an export: same envelopes, same verification state
+DB="$T/rebuilt.db"
+expect_exit 0 "rebuild an index from the export" "$MLPROV" index add --db "$DB" $K --unverified "$T/export-sqlite.jsonl"
+expect_grep "all 56 added, 1 of them unverified" '^56 added \(1 unverified\)' "$T/out"
+"$MLPROV" index export --db "$DB" --output "$T/export-rebuilt.jsonl" 2>/dev/null
+check "rebuilt export has the same envelopes" \
+  cmp <(sha_set "$T/export-sqlite.jsonl") <(sha_set "$T/export-rebuilt.jsonl")
+
+# real `mlprov run` output: lineage through a hashed base-model file
+mkdir -p "$T/real" && cd "$T/real"
+M=$MLPROV
+"$M" run -q --key "$T/keys/p256.pem" --output a.bin -- sh -c "'$M' event dependency torchtriton 2.0.0.dev20221231 --purl pkg:pypi/torchtriton@2.0.0.dev20221231; '$M' event dataset real-data --digest sha256:$(printf r | sha256sum | cut -c1-64); echo A >a.bin" >/dev/null 2>&1
+"$M" run -q --key "$T/keys/p256.pem" --output b.bin -- sh -c "'$M' event base-model a --uri a.bin; echo B >b.bin" >/dev/null 2>&1
+"$M" run -q --key "$T/keys/p256.pem" --output c.bin -- sh -c "'$M' event base-model b --uri b.bin; echo C >c.bin" >/dev/null 2>&1
+for f in a b c; do echo "real-$f sha256:$(sha256sum $f.bin | cut -c1-64)" >>"$T/manifest"; done
+DB="$T/real.db"
+expect_exit 0 "real runs: add the directory" "$MLPROV" index add --db "$DB" --key "$T/keys/p256.pub.pem" "$T/real"
+expect_grep "real runs: three records (not the .pb copies)" '^3 added' "$T/out"
+expect_names "real runs: the bad nightly, its fine-tune and the fine-tune's fine-tune" "real-a real-b real-c" \
+  --dependency pkg:pypi/torchtriton --version '==2.0.0.dev20221231' --affected
+expect_names "real runs: by dataset digest" "real-a real-b real-c" --dataset "sha256:$(printf r | sha256sum | cut -c1-64)"
+expect_exit 0 "real runs: the .pb form of a known envelope is a no-op" "$MLPROV" index add --db "$DB" --key "$T/keys/p256.pub.pem" "$T/real/b.bin.pb"
+expect_grep "real runs: already indexed" '^0 added \(0 unverified\), 1 already indexed' "$T/out"
+cd "$ROOT"
+
+# usage
+expect_exit 0 "index --help" "$MLPROV" index --help
+expect_grep "help shows usage and an example" 'example: mlprov index query' "$T/out"
+expect_exit 2 "unknown subcommand" "$MLPROV" index frobnicate
+expect_exit 2 "bad version range" "$MLPROV" index query --db "$T/index.db" --dependency torch --version '>=1.0,<='
+expect_grep "range error names the clause" 'bad clause' "$T/err"
+expect_exit 2 "short signer prefix" "$MLPROV" index query --db "$T/index.db" --signer abc
+expect_exit 2 "two query kinds at once" "$MLPROV" index query --db "$T/index.db" --signer abcdef12 --dataset x
+expect_exit 2 "bad --since" "$MLPROV" index query --db "$T/index.db" --since yesterday
+expect_exit 2 "query of a missing index" "$MLPROV" index query --db "$T/nowhere/x.db" --since 2020-01-01
+expect_grep "names the missing index" 'no index at' "$T/err"
+expect_exit 2 "a file that is not a database" "$MLPROV" index query --db "$T/manifest" --since 2020-01-01
+expect_exit 2 "unreachable postgresql" "$MLPROV" index query --db "postgresql:///x?host=$T/nosock&user=u&password=hunter2" --since 2020-01-01
+expect_no_grep "password not echoed" 'hunter2' "$T/err"
+
+done_testing

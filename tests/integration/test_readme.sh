@@ -11,10 +11,15 @@ awk '/^## A five-minute tour/ { t = 1 } t && /^```sh$/ { on = 1; next } on && /^
 expect_grep "the tour has a shell block" 'build/mlprov run' "$T/tour.sh"
 cd "$T/root"
 expect_exit 0 "the tour runs as written" bash -e "$T/tour.sh"
+cp "$T/out" "$T/tour.out"
 expect_grep "the gate passed" 'mlprov-gate: PASS' "$T/out"
 check "the provenance was written" test -s tour/model.bin.intoto.jsonl
 check "the protobuf companion was written" test -s tour/model.bin.pb
 check "the review page was written" test -s tour/review.html
+expect_grep "the policy passed" '^PASS' "$T/tour.out"
+expect_grep "a record proved included" '^included' "$T/tour.out"
+expect_grep "another proved not included" '^not included' "$T/tour.out"
+expect_grep "the index found the model" 'tour/model.bin \[model\]' "$T/tour.out"
 printf '\001' | dd of=tour/model.bin bs=1 seek=3 conv=notrunc 2>/dev/null
 expect_exit 1 "a changed byte: verify exits 1" build/mlprov verify --key tour/keys/ci.pub.pem tour/model.bin
 expect_grep "... with 'digest mismatch'" 'digest mismatch' "$T/err"

@@ -1,4 +1,5 @@
-/* encoding.h — hex and base64 codecs used by DSSE, digests and key ids.
+/* encoding.h — hex and base64 codecs used by DSSE, digests and key ids, and
+ * a UTF-8 check for names that go into JSON.
  * Base64 decoding accepts the standard and the URL-safe alphabets, with or
  * without padding (DSSE requires accepting both); encoding is standard with
  * padding. */
@@ -14,6 +15,10 @@ void mp_hex_encode(const uint8_t *in, size_t len, char *out);
 int mp_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen);
 /* True if s is non-empty lowercase hex of even length. */
 int mp_is_lower_hex(const char *s);
+
+/* True if s is well-formed UTF-8 (no overlong forms, surrogates or code
+ * points above U+10FFFF). */
+int mp_utf8_valid(const char *s);
 
 /* Length of the encoding of len bytes, without the NUL. */
 size_t mp_b64_encoded_len(size_t len);

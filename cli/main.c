@@ -18,6 +18,7 @@ static const mp_cmd commands[] = {
     {"verify", cmd_verify, "verify a provenance: signature, statement, artifact digests"},
     {"keygen", cmd_keygen, "generate a signing key pair (ECDSA P-256/P-384/P-521, Ed25519)"},
     {"event", cmd_event, "send an event to the agent from a shell script"},
+    {"model", cmd_model, "sign, verify or digest a model directory (OpenSSF Model Signing v1.0)"},
 };
 
 static void usage(FILE *out) {

@@ -30,25 +30,6 @@ int mp_attest_sign(const json_t *statement, const mp_key *const *keys, size_t nk
   return 0;
 }
 
-/* Moves an existing file to PATH.~N~ with the first free N. */
-static int backup_existing(const char *path, char **backup, mp_err *e) {
-  *backup = NULL;
-  if (access(path, F_OK) != 0) return 0;
-  size_t n = strlen(path) + 24;
-  char *b = malloc(n);
-  if (!b) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  for (unsigned i = 1; i < 100000; i++) {
-    snprintf(b, n, "%s.~%u~", path, i);
-    if (access(b, F_OK) == 0) continue;
-    /* link + unlink: never replaces a backup that appeared meanwhile */
-    if (link(path, b) != 0) continue;
-    *backup = b;
-    return 0;
-  }
-  free(b);
-  return mp_err_set(e, MP_EIO, "keeping previous %s: no free backup name", path);
-}
-
 static char *concat(const char *a, const char *b) {
   size_t n = strlen(a) + strlen(b) + 1;
   char *s = malloc(n);
@@ -66,7 +47,7 @@ int mp_attest_write(const mp_dsse *env, const char *base, int with_pb, mp_attest
   size_t jlen = 0;
   int rc = mp_dsse_to_json(env, &json, &jlen, e);
   if (rc) return rc;
-  if ((rc = backup_existing(paths->jsonl, &paths->jsonl_backup, e))) goto out;
+  if ((rc = mp_backup_existing(paths->jsonl, &paths->jsonl_backup, e))) goto out;
   const void *parts[2] = {json, "\n"};
   size_t lens[2] = {jlen, 1};
   if ((rc = mp_write_file_parts(paths->jsonl, parts, lens, 2, 0644, 0, e))) goto out;
@@ -105,7 +86,7 @@ int mp_attest_write(const mp_dsse *env, const char *base, int with_pb, mp_attest
       rc = mp_err_set(e, MP_ENOMEM, "out of memory");
       goto out;
     }
-    if ((rc = backup_existing(paths->pb, &paths->pb_backup, e)) == 0)
+    if ((rc = mp_backup_existing(paths->pb, &paths->pb_backup, e)) == 0)
       rc = mp_write_file(paths->pb, buf, n, 0644, 0, e);
     free(buf);
   }

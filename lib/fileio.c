@@ -149,3 +149,20 @@ char *mp_path_normalize(const char *abs) {
   return out;
 }
 
+int mp_backup_existing(const char *path, char **backup, mp_err *e) {
+  *backup = NULL;
+  if (access(path, F_OK) != 0) return 0;
+  size_t n = strlen(path) + 24;
+  char *b = malloc(n);
+  if (!b) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  for (unsigned i = 1; i < 100000; i++) {
+    snprintf(b, n, "%s.~%u~", path, i);
+    if (access(b, F_OK) == 0) continue;
+    /* link() fails if the name appeared meanwhile: a backup is never replaced */
+    if (link(path, b) != 0) continue;
+    *backup = b;
+    return 0;
+  }
+  free(b);
+  return mp_err_set(e, MP_EIO, "keeping previous %s: no free backup name", path);
+}

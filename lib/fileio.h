@@ -21,6 +21,11 @@ int mp_write_file(const char *path, const void *data, size_t len, mode_t mode,
 int mp_write_file_parts(const char *path, const void *const *parts, const size_t *lens,
                         size_t nparts, mode_t mode, int exclusive, mp_err *e);
 
+/* Keeps an existing file at path as PATH.~N~ (first free N, a hard link, so
+ * a following atomic write replaces path but not the backup); *backup is the
+ * backup's name (malloc'd) or NULL when there was nothing to keep. */
+int mp_backup_existing(const char *path, char **backup, mp_err *e);
+
 /* Lexically normalises an absolute path: collapses "//", "." and ".."
  * (malloc'd). Symlinks are not resolved. */
 char *mp_path_normalize(const char *abs);

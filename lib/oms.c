@@ -40,6 +40,15 @@ int mp_oms_payload(const mp_model *m, char **out, size_t *len, mp_err *e) {
   char *text = st ? json_dumps(st, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
   json_decref(st);
   if (!text) return mp_err_set(e, MP_ENOMEM, "out of memory building the statement");
+  /* \u escapes in lowercase hex, as Python's json module writes them; every
+   * backslash in JSON text starts an escape, so this cannot misfire */
+  for (char *p = text; *p; p++)
+    if (p[0] == '\\' && p[1]) {
+      if (p[1] == 'u')
+        for (int i = 2; i < 6 && p[i]; i++)
+          if (p[i] >= 'A' && p[i] <= 'F') p[i] = (char)(p[i] - 'A' + 'a');
+      p++;
+    }
   *out = text;
   *len = strlen(text);
   return 0;

@@ -439,7 +439,7 @@ int mp_model_scan(const char *model_path, const mp_model_opts *o, mp_model **out
   free(w.hit);
   free(w.root_real);
   if (rc == 0) {
-    qsort(m->files, m->nfiles, sizeof *m->files, cmp_files);
+    if (m->nfiles) qsort(m->files, m->nfiles, sizeof *m->files, cmp_files);
     rc = build_resources(m, e);
   }
   if (rc == 0 && o && o->require_files && m->nresources == 0)

@@ -167,7 +167,7 @@ int mp_oms_check_model(const mp_oms_manifest *mf, const char *model_path,
     mp_oms_report_free(rep);
     return rc;
   }
-  qsort(rep->findings, rep->nfindings, sizeof *rep->findings, cmp_findings);
+  if (rep->nfindings) qsort(rep->findings, rep->nfindings, sizeof *rep->findings, cmp_findings);
   if (rep->nfindings) {
     size_t k[3] = {0};
     for (size_t i = 0; i < rep->nfindings; i++) k[rep->findings[i].kind]++;

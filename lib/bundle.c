@@ -9,6 +9,7 @@
 #include "digest.h"
 #include "encoding.h"
 #include "fileio.h"
+#include "statement.h"
 
 const char *mp_bundle_kind_name(mp_bundle_kind k) {
   switch (k) {
@@ -181,13 +182,11 @@ static int parse_envelope(mp_bundle *b, json_t *env, mp_err *e) {
 }
 
 int mp_bundle_parse(const char *what, const uint8_t *data, size_t len, mp_bundle **out, mp_err *e) {
-  json_error_t je;
-  json_t *root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je);
-  if (!root)
-    return mp_err_set(e, MP_EPARSE, "%s: not a JSON bundle (line %d column %d: %s)", what, je.line,
-                      je.column, je.text);
+  json_t *root = NULL;
+  int rc = mp_json_parse(what, data, len, &root, e);
+  if (rc) return rc;
   mp_bundle *b = calloc(1, sizeof *b);
-  int rc = b ? 0 : mp_err_set(e, MP_ENOMEM, "out of memory");
+  rc = b ? 0 : mp_err_set(e, MP_ENOMEM, "out of memory");
   json_t *mt = json_object_get(root, "mediaType");
   if (rc == 0 && !json_is_object(root)) rc = mp_err_set(e, MP_EPARSE, "bundle: not a JSON object");
   else if (rc == 0 && (!json_is_string(mt) ||

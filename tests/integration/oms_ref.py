@@ -38,25 +38,20 @@ def digest(path, start, end, alg):
 
 def walk(root, ignores, allow_symlinks):
     """Yields (relative PurePosixPath, real path) for every regular file."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=allow_symlinks):
+    def kept(dirpath, names):
         rel_dir = pathlib.PurePosixPath(os.path.relpath(dirpath, root))
-        keep = []
-        for d in dirnames:
-            rel = rel_dir / d if str(rel_dir) != "." else pathlib.PurePosixPath(d)
-            full = os.path.join(dirpath, d)
-            if str(rel) in ignores:
-                continue
-            if os.path.islink(full) and not allow_symlinks:
-                raise SystemExit(f"{rel}: symlink")
-            keep.append(d)
-        dirnames[:] = keep
-        for name in filenames:
+        for name in names:
             rel = rel_dir / name if str(rel_dir) != "." else pathlib.PurePosixPath(name)
             full = os.path.join(dirpath, name)
             if str(rel) in ignores:
                 continue
             if os.path.islink(full) and not allow_symlinks:
                 raise SystemExit(f"{rel}: symlink")
+            yield name, rel, full
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=allow_symlinks):
+        dirnames[:] = [name for name, _, _ in kept(dirpath, dirnames)]
+        for _, rel, full in kept(dirpath, filenames):
             yield rel, full
 
 

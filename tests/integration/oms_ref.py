@@ -5,9 +5,12 @@ behaviour (not from mlprov's code), used by the integration tests to
 cross-check mlprov's resource names, order and digests. Standard library only.
 
   oms_ref.py [--method files|shards] [--shard-size N] [--hash sha256|blake2b]
-             [--ignore PATH]... [--allow-symlinks] MODEL
+             [--ignore PATH]... [--allow-symlinks] [--check STATEMENT] MODEL
 
-prints {"name", "root", "resources": [{"name", "digest"}...]} as JSON.
+prints {"name", "root", "resources": [{"name", "digest"}...]} as JSON, or with
+--check compares it with the in-toto Statement in STATEMENT (what
+`mlprov model digest --json` prints) and exits 1, showing both, if the
+names, order, digests, subject name or root differ.
 
 Order: the reference sorts manifest keys as pathlib.PurePosixPath objects,
 i.e. by path components; shards as (path, start, end) tuples.
@@ -62,6 +65,7 @@ def main():
     ap.add_argument("--hash", default="sha256")
     ap.add_argument("--ignore", action="append", default=[])
     ap.add_argument("--allow-symlinks", action="store_true")
+    ap.add_argument("--check")
     ap.add_argument("model")
     a = ap.parse_args()
     model = a.model.rstrip("/") or "/"
@@ -82,9 +86,17 @@ def main():
     resources = [items[k] for k in sorted(items)]
     root = hashlib.sha256(b"".join(bytes.fromhex(d) for _, d in resources)).hexdigest()
     name = os.path.basename(model) or os.path.basename(os.path.realpath(model))
-    json.dump({"name": name, "root": root,
-               "resources": [{"name": n, "digest": d} for n, d in resources]},
-              sys.stdout, indent=1, ensure_ascii=False)
+    ref = {"name": name, "root": root, "resources": [{"name": n, "digest": d} for n, d in resources]}
+    if a.check:
+        st = json.load(open(a.check))
+        mine = {"name": st["subject"][0]["name"], "root": st["subject"][0]["digest"]["sha256"],
+                "resources": [{"name": r["name"], "digest": r["digest"]} for r in st["predicate"]["resources"]]}
+        if mine != ref:
+            print("reference:", json.dumps(ref, ensure_ascii=False)[:2000])
+            print("mlprov:   ", json.dumps(mine, ensure_ascii=False)[:2000])
+            sys.exit(1)
+        return
+    json.dump(ref, sys.stdout, indent=1, ensure_ascii=False)
     print()
 
 

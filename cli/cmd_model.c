@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bundle.h"
 #include "certs.h"
@@ -94,6 +95,40 @@ static void args_free(args *a) {
   free(a->sig_default);
 }
 
+/* MODEL.sig beside the model; for ".", ".." or "/" beside the directory
+ * they resolve to, never a dot file inside it. */
+static char *default_signature(const char *model) {
+  size_t n = strlen(model);
+  while (n > 1 && model[n - 1] == '/') n--;
+  const char *last = model + n;
+  while (last > model && last[-1] != '/') last--;
+  size_t ln = (size_t)(model + n - last);
+  char *real = NULL;
+  if (ln == 0 || (ln == 1 && last[0] == '.') || (ln == 2 && last[0] == '.' && last[1] == '.') || last[0] == '/') {
+    if ((real = realpath(model, NULL)) != NULL) {
+      model = real;
+      n = strlen(real);
+    }
+  }
+  char *s = malloc(n + 5);
+  if (s) snprintf(s, n + 5, "%.*s.sig", (int)n, model);
+  free(real);
+  return s;
+}
+
+/* An existing file at the signature path must be an earlier bundle: a model
+ * file or anything else is never replaced by a signature. */
+static int check_replaceable(const char *sig, mp_err *e) {
+  if (access(sig, F_OK) != 0) return 0;
+  mp_bundle *b = NULL;
+  mp_err pe;
+  if (mp_bundle_load(sig, &b, &pe) == 0) {
+    mp_bundle_free(b);
+    return 0;
+  }
+  return mp_err_set(e, MP_EEXISTS, "%s exists and is not a signature bundle: refusing to replace it (choose --signature)", sig);
+}
+
 /* Parses the options; returns -1 when parsing should stop with *status. */
 static int parse(args *a, int argc, char **argv, int *status) {
   int c;
@@ -144,13 +179,8 @@ static int parse(args *a, int argc, char **argv, int *status) {
   a->mo.ignore = a->ignores;
   if (a->mo.shard_size && a->mo.method != MP_MODEL_SHARDS)
     return *status = cli_usage_error("model", "--shard-size goes with --method shards"), -1;
-  if (!a->signature) {
-    size_t n = strlen(a->model);
-    while (n > 1 && a->model[n - 1] == '/') n--;
-    if (!(a->sig_default = malloc(n + 5))) return *status = 2, -1;
-    snprintf(a->sig_default, n + 5, "%.*s.sig", (int)n, a->model);
-    a->signature = a->sig_default;
-  }
+  if (!a->signature && !(a->signature = a->sig_default = default_signature(a->model)))
+    return *status = 2, fprintf(stderr, "mlprov model: out of memory\n"), -1;
   return 0;
 }
 
@@ -187,6 +217,7 @@ static int model_sign(args *a) {
     rc = mp_certs_load_pem(chain, a->cert, &e);
     for (size_t i = 0; rc == 0 && i < a->nchains; i++) rc = mp_certs_load_pem(chain, a->chains[i], &e);
   }
+  if (rc == 0) rc = check_replaceable(a->signature, &e);
   if (rc == 0) rc = mp_model_scan(a->model, &a->mo, &m, &e);
   if (rc == 0) {
     pr.total = m->total_bytes;

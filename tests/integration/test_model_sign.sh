@@ -213,6 +213,11 @@ expect_exit 0 "signature file inside the model" "$MLPROV" model sign --key keys/
 payload inside/model.sig
 expect_grep "inside: model.sig recorded as ignored" '"model.sig"' "$T/payload.json"
 expect_exit 0 "inside: verifies (the bundle is not part of the model)" "$MLPROV" model verify --key keys/p256.pub.pem --signature inside/model.sig inside
+expect_exit 2 "a signature never replaces a model file" "$MLPROV" model sign --key keys/p256.pem --signature m/weights.bin m/a.b
+expect_grep "  says why" 'not a signature bundle: refusing to replace it' "$T/err"
+check "  the file is untouched" cmp m/weights.bin t/weights.bin
+(cd m && "$MLPROV" model sign --key ../keys/p256.pem . >/dev/null) && ok "signing '.' writes ../m.sig, not a dot file inside" || not_ok "signing ."
+check "  no ..sig inside the model" test ! -e m/..sig
 mkdir -p emptymodel && echo x >emptymodel/.gitignore
 expect_exit 2 "an empty model is refused" "$MLPROV" model sign --key keys/p256.pem --signature e.sig emptymodel
 

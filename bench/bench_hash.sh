@@ -10,7 +10,8 @@
 # method (128 MiB shards: every core has work); (iii) 10,000 files x 4 KiB;
 # (iv) case (i) with a cold page cache (drop_caches when permitted, else each
 # file's pages evicted with posix_fadvise(DONTNEED)). Every timing is the best
-# of ROUNDS runs, references interleaved with mlprov. Data lives in a scratch
+# of ROUNDS rounds; each round runs the ceiling, mlprov, python and sha256sum
+# in turn, so load from elsewhere hits them alike. Data lives in a scratch
 # directory under /tmp, removed on exit. MLPROV_BENCH_SMALL=1 shrinks the data
 # 16x for a quick look.
 set -u
@@ -28,10 +29,21 @@ trap 'rm -rf "$W"' EXIT
 
 now() { date +%s.%N; }
 secs() { local t0 t1; t0=$(now); "$@" >/dev/null 2>&1 || { echo "bench_hash: failed: $*" >&2; exit 2; }; t1=$(now); echo "$t1 - $t0" | bc -l; }
-best() { # best of ROUNDS for the command (seconds)
-  local b="" t
-  for _ in $(seq "$ROUNDS"); do t=$(secs "$@"); if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi; done
-  echo "$b"
+lt() { [ "$(echo "$1 < $2" | bc -l)" = 1 ]; }
+gt() { [ "$(echo "$1 > $2" | bc -l)" = 1 ]; }
+PRE=: # run before each timed command, untimed (case iv: drop the page cache)
+# measure M P S: ROUNDS rounds of (ceiling, mlprov, python, sha256sum), the
+# commands given as strings; sets TM TP TS (best seconds) and TC (best GB/s of
+# the ceiling), so load from elsewhere hits all four alike.
+measure() {
+  TM=""; TP=""; TS=""; TC=""
+  local t c
+  for _ in $(seq "$ROUNDS"); do
+    c=$(ceiling); if [ -z "$TC" ] || gt "$c" "$TC"; then TC=$c; fi
+    $PRE; t=$(secs eval "$1"); if [ -z "$TM" ] || lt "$t" "$TM"; then TM=$t; fi
+    $PRE; t=$(secs eval "$2"); if [ -z "$TP" ] || lt "$t" "$TP"; then TP=$t; fi
+    $PRE; t=$(secs eval "$3"); if [ -z "$TS" ] || lt "$t" "$TS"; then TS=$t; fi
+  done
 }
 rate() { echo "$1 / $2 / 1000000000" | bc -l; }          # bytes, seconds -> GB/s
 ratio() { echo "$1 / $2" | bc -l; }
@@ -90,15 +102,6 @@ evict() { # drop the page cache for these files (all caches if permitted)
 for p in sys.argv[1:]:
     fd = os.open(p, os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)'
 }
-best_cold() { # best of ROUNDS, the page cache of case (i) dropped before each run (not timed)
-  local b="" t
-  for _ in $(seq "$ROUNDS"); do
-    evict "$CASE1"
-    t=$(secs "$@"); if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
-  done
-  echo "$b"
-}
-
 echo "machine: $NCPU CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),$(grep -qw sha_ni /proc/cpuinfo && echo ' SHA-NI' || echo ' no SHA-NI'), $(openssl version | cut -d' ' -f1-2)"
 echo "preparing data in $W ..."
 CASE1="$W/four"; mkdir -p "$CASE1"
@@ -123,48 +126,39 @@ echo
 echo "--- I/O strategy (hash pool read() buffer sizes vs mmap), case (i) data, warm cache"
 "$B/bench/hashio" "$NCPU" "$CASE1"/*
 
-C1=$(ceiling)
-echo
-echo "ceiling: openssl speed -evp sha256 -bytes 16384 -multi $NCPU = $(fmt "$C1") GB/s"
-
-report() { # CASE GOAL-TEXT mlprov-secs python-secs sum-secs bytes [files]
-  local name=$1 goal=$2 tm=$3 tp=$4 ts=$5 bytes=$6 files=${7:-}
+report() { # CASE GOAL-TEXT bytes [files]   (from TM TP TS TC)
+  local name=$1 goal=$2 bytes=$3 files=${4:-}
   local gm gp gs
-  gm=$(rate "$bytes" "$tm"); gp=$(rate "$bytes" "$tp"); gs=$(rate "$bytes" "$ts")
+  gm=$(rate "$bytes" "$TM"); gp=$(rate "$bytes" "$TP"); gs=$(rate "$bytes" "$TS")
   echo
   echo "--- $name"
   if [ -n "$files" ]; then
-    printf '  mlprov     %8.0f files/s  %5.2f GB/s\n' "$(ratio "$files" "$tm")" "$gm"
-    printf '  python     %8.0f files/s  %5.2f GB/s\n' "$(ratio "$files" "$tp")" "$gp"
-    printf '  sha256sum  %8.0f files/s  %5.2f GB/s\n' "$(ratio "$files" "$ts")" "$gs"
+    printf '  mlprov     %8.0f files/s  %5.2f GB/s\n' "$(ratio "$files" "$TM")" "$gm"
+    printf '  python     %8.0f files/s  %5.2f GB/s\n' "$(ratio "$files" "$TP")" "$gp"
+    printf '  sha256sum  %8.0f files/s  %5.2f GB/s\n' "$(ratio "$files" "$TS")" "$gs"
   else
-    printf '  mlprov %5.2f GB/s   python %5.2f GB/s   sha256sum %5.2f GB/s   ceiling %5.2f GB/s\n' "$gm" "$gp" "$gs" "$C1"
+    printf '  mlprov %5.2f GB/s   python %5.2f GB/s   sha256sum %5.2f GB/s   ceiling %5.2f GB/s\n' "$gm" "$gp" "$gs" "$TC"
   fi
   printf '  ratios: mlprov/ceiling %.2f   mlprov/python %.2f   mlprov/sha256sum %.2f   (%s)\n' \
-    "$(ratio "$gm" "$C1")" "$(ratio "$tp" "$tm")" "$(ratio "$ts" "$tm")" "$goal"
+    "$(ratio "$gm" "$TC")" "$(ratio "$TP" "$TM")" "$(ratio "$TS" "$TM")" "$goal"
 }
 
-T1M=$(best "$MLPROV" model digest --quiet "$CASE1")
-T1P=$(best py_files "$CASE1")
-T1S=$(best sum_files "$CASE1" 1)
-report "(i) 4 files x $((256 / DIV)) MiB, files method, warm" "goal: mlprov/ceiling >= 0.90" "$T1M" "$T1P" "$T1S" "$BYTES1"
-
-T2M=$(best "$MLPROV" model digest --quiet --method shards --shard-size "$SHARD" "$CASE2/model.bin")
-T2P=$(best py_shards "$CASE2/model.bin" "$SHARD")
-T2S=$(best sum_shards "$CASE2/model.bin" "$SHARD")
-report "(ii) one $((1024 / DIV)) MiB file, shards of $((SHARD / MIB)) MiB, warm" "goal: mlprov/ceiling >= 0.85" "$T2M" "$T2P" "$T2S" "$BYTES2"
-
-T3M=$(best "$MLPROV" model digest --quiet "$CASE3")
-T3P=$(best py_files "$CASE3")
-T3S=$(best sum_files "$CASE3" 500)
-report "(iii) $NSMALL files x 4 KiB, files method, warm" "goal: mlprov/python >= 3, mlprov/sha256sum >= 1" "$T3M" "$T3P" "$T3S" $((NSMALL * 4096)) "$NSMALL"
-
-RAW=$(best_cold cat "$CASE1"/part-1.bin "$CASE1"/part-2.bin "$CASE1"/part-3.bin "$CASE1"/part-4.bin)
-T4M=$(best_cold "$MLPROV" model digest --quiet "$CASE1")
-T4P=$(best_cold py_files "$CASE1")
-T4S=$(best_cold sum_files "$CASE1" 1)
-report "(iv) case (i) with a cold page cache" "no goal: bounded by the disk" "$T4M" "$T4P" "$T4S" "$BYTES1"
-printf '  cold sequential read (cat): %.2f GB/s; mlprov/cat %.2f\n' "$(rate "$BYTES1" "$RAW")" "$(ratio "$RAW" "$T4M")"
-C2=$(ceiling)
 echo
-echo "ceiling again at the end: $(fmt "$C2") GB/s (a large change means the machine was busy)"
+echo "ceiling = openssl speed -evp sha256 -bytes 16384 -multi $NCPU, best of $ROUNDS, measured between the runs of each case"
+measure '"$MLPROV" model digest --quiet "$CASE1"' 'py_files "$CASE1"' 'sum_files "$CASE1" 1'
+report "(i) 4 files x $((256 / DIV)) MiB, files method, warm" "goal: mlprov/ceiling >= 0.90" "$BYTES1"
+
+measure '"$MLPROV" model digest --quiet --method shards --shard-size "$SHARD" "$CASE2/model.bin"' \
+  'py_shards "$CASE2/model.bin" "$SHARD"' 'sum_shards "$CASE2/model.bin" "$SHARD"'
+report "(ii) one $((1024 / DIV)) MiB file, shards of $((SHARD / MIB)) MiB, warm" "goal: mlprov/ceiling >= 0.85" "$BYTES2"
+
+measure '"$MLPROV" model digest --quiet "$CASE3"' 'py_files "$CASE3"' 'sum_files "$CASE3" 500'
+report "(iii) $NSMALL files x 4 KiB, files method, warm" "goal: mlprov/python >= 3, mlprov/sha256sum >= 1" $((NSMALL * 4096)) "$NSMALL"
+
+PRE='evict '"$CASE1"
+measure '"$MLPROV" model digest --quiet "$CASE1"' 'py_files "$CASE1"' 'sum_files "$CASE1" 1'
+TR=""
+for _ in $(seq "$ROUNDS"); do $PRE; t=$(secs cat "$CASE1"/part-1.bin "$CASE1"/part-2.bin "$CASE1"/part-3.bin "$CASE1"/part-4.bin); if [ -z "$TR" ] || lt "$t" "$TR"; then TR=$t; fi; done
+PRE=:
+report "(iv) case (i) with a cold page cache" "no goal: bounded by the disk" "$BYTES1"
+printf '  cold sequential read (cat): %.2f GB/s; mlprov/cat %.2f\n' "$(rate "$BYTES1" "$TR")" "$(ratio "$TR" "$TM")"

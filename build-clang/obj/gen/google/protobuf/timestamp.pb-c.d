@@ -1,5 +1,0 @@
-build-clang/obj/gen/google/protobuf/timestamp.pb-c.o: \
-  build-clang/gen/google/protobuf/timestamp.pb-c.c \
-  build-clang/gen/google/protobuf/timestamp.pb-c.h
-
-build-clang/gen/google/protobuf/timestamp.pb-c.h:

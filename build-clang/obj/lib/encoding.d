@@ -1,3 +1,0 @@
-build-clang/obj/lib/encoding.o: lib/encoding.c lib/encoding.h
-
-lib/encoding.h:

@@ -1,3 +1,0 @@
-build-clang/obj/lib/err.o: lib/err.c lib/err.h
-
-lib/err.h:

@@ -1,3 +1,0 @@
-build-clang/obj/lib/redact.o: lib/redact.c lib/redact.h
-
-lib/redact.h:

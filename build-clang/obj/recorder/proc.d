@@ -1,3 +1,0 @@
-build-clang/obj/recorder/proc.o: recorder/proc.c recorder/collect.h
-
-recorder/collect.h:

@@ -79,10 +79,6 @@ int mp_oms_sign(const mp_model *m, const mp_key *key, const mp_certs *chain, cha
 
 /* --- reading --------------------------------------------------------------- */
 
-static int bad(mp_err *e, const char *fmt, const char *arg) {
-  return mp_err_set(e, MP_EPARSE, fmt, arg);
-}
-
 /* A canonical relative POSIX path: no empty, "." or ".." component. */
 static int valid_path(const char *p) {
   if (!*p || p[0] == '/') return 0;
@@ -97,16 +93,16 @@ static int valid_path(const char *p) {
 }
 
 static int parse_serialization(mp_oms_manifest *mf, json_t *ser, mp_err *e) {
-  if (!json_is_object(ser)) return bad(e, "%spredicate.serialization missing or not an object", "");
+  if (!json_is_object(ser)) return mp_err_set(e, MP_EPARSE, "predicate.serialization missing or not an object");
   const char *method = json_string_value(json_object_get(ser, "method"));
   const char *hash = json_string_value(json_object_get(ser, "hash_type"));
   json_t *sym = json_object_get(ser, "allow_symlinks");
   if (!method || (strcmp(method, "files") && strcmp(method, "shards")))
-    return bad(e, "serialization.method %s: want \"files\" or \"shards\"", method ? method : "missing");
-  if (!hash) return bad(e, "serialization.hash_type missing%s", "");
+    return mp_err_set(e, MP_EPARSE, "serialization.method %s: want \"files\" or \"shards\"", method ? method : "missing");
+  if (!hash) return mp_err_set(e, MP_EPARSE, "serialization.hash_type missing");
   if (strcmp(hash, "sha256") && strcmp(hash, "blake2b"))
     return mp_err_set(e, MP_EUNSUPPORTED, "serialization.hash_type %s: not supported (sha256, blake2b)", hash);
-  if (!json_is_boolean(sym)) return bad(e, "serialization.allow_symlinks missing or not a boolean%s", "");
+  if (!json_is_boolean(sym)) return mp_err_set(e, MP_EPARSE, "serialization.allow_symlinks missing or not a boolean");
   mf->method = strcmp(method, "shards") == 0 ? MP_MODEL_SHARDS : MP_MODEL_FILES;
   snprintf(mf->hash, sizeof mf->hash, "%s", hash);
   mf->allow_symlinks = json_is_true(sym);
@@ -115,15 +111,15 @@ static int parse_serialization(mp_oms_manifest *mf, json_t *ser, mp_err *e) {
     double d = json_is_real(ss) ? json_real_value(ss) : 0;
     if (json_is_integer(ss) && json_integer_value(ss) > 0) mf->shard_size = (uint64_t)json_integer_value(ss);
     else if (json_is_real(ss) && d >= 1 && d <= 9007199254740992.0 && floor(d) == d) mf->shard_size = (uint64_t)d;
-    else return bad(e, "serialization.shard_size missing or not a positive whole number%s", "");
+    else return mp_err_set(e, MP_EPARSE, "serialization.shard_size missing or not a positive whole number");
   }
   json_t *ign = json_object_get(ser, "ignore_paths");
-  if (ign && !json_is_array(ign)) return bad(e, "serialization.ignore_paths is not an array%s", "");
+  if (ign && !json_is_array(ign)) return mp_err_set(e, MP_EPARSE, "serialization.ignore_paths is not an array");
   mf->ignore_paths = calloc(json_array_size(ign) + 1, sizeof *mf->ignore_paths);
   if (!mf->ignore_paths) return mp_err_set(e, MP_ENOMEM, "out of memory");
   for (size_t i = 0; i < json_array_size(ign); i++) {
     const char *p = json_string_value(json_array_get(ign, i));
-    if (!p) return bad(e, "serialization.ignore_paths: item is not a string%s", "");
+    if (!p) return mp_err_set(e, MP_EPARSE, "serialization.ignore_paths: item is not a string");
     int rc = mp_model_ignore_normalize(p, &mf->ignore_paths[mf->nignore_paths], e);
     if (rc) return mp_err_set(e, MP_EPARSE, "serialization.ignore_paths: %.900s", e ? e->msg : "");
     mf->nignore_paths++;
@@ -141,7 +137,7 @@ static int cmp_res(const void *a, const void *b) {
 
 static int parse_resources(mp_oms_manifest *mf, json_t *res, mp_err *e) {
   if (!json_is_array(res) || json_array_size(res) == 0)
-    return bad(e, "predicate.resources missing or empty%s", "");
+    return mp_err_set(e, MP_EPARSE, "predicate.resources missing or empty");
   size_t n = json_array_size(res), want = strcmp(mf->hash, "sha256") == 0 ? 32 : 64;
   if (!(mf->res = calloc(n, sizeof *mf->res))) return mp_err_set(e, MP_ENOMEM, "out of memory");
   uint8_t *cat = malloc(n * want);

@@ -61,7 +61,7 @@ int mp_hash_run(mp_hash_job *jobs, size_t n, const mp_hash_opts *o, mp_err *e);
 int mp_hash_jobs(mp_hash_job *jobs, size_t n, unsigned threads, const char *alg,
                  mp_hash_progress_cb progress, void *ctx, mp_err *e);
 
-/* Number of online CPUs (at least 1). */
+/* Number of CPUs this process may run on (at least 1). */
 unsigned mp_cpu_count(void);
 
 /* Fills id from a stat result (struct stat *, void to keep sys/stat.h out). */

@@ -1,9 +1,12 @@
 /* cli.h — what the subcommands share: the command table entry type, error
- * reporting (one line on stderr, exit code from the error), and key loading. */
+ * reporting (one line on stderr, exit code from the error), key loading and
+ * the hashing progress line. */
 #ifndef MP_CLI_H
 #define MP_CLI_H
 
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "attest.h"
 #include "err.h"
@@ -55,6 +58,22 @@ int cli_write_provenance(const char *cmd, const mp_record *rec, const mp_prov_op
 /* Parses a non-negative integer option; -1 if malformed. */
 long long cli_parse_count(const char *s);
 
+/* Hashing progress on stderr (see progress.c); cli_progress_cb is an
+ * mp_hash_progress_cb with the cli_progress as its context. */
+typedef struct cli_progress {
+  const char *label;
+  int enabled;
+  uint64_t total;
+  uint64_t start;          /* ms */
+  atomic_uint_fast64_t done;
+  atomic_uint_fast64_t last; /* ms of the last line printed */
+  atomic_int printing;
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, const char *label, int quiet);
+void cli_progress_cb(void *ctx, uint64_t bytes);
+void cli_progress_done(cli_progress *p);
+
 int cmd_run(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_event(int argc, char **argv);
@@ -66,5 +85,6 @@ int cmd_journal(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const mp_cmd commands[] = {
     {"merge", cmd_merge, "merge the node attestations of a distributed job into one provenance"},
     {"dataset", cmd_dataset, "dataset transparency: commit records, prove and verify (non-)inclusion"},
     {"index", cmd_index, "index provenance and query it: affected models, lineage, signers"},
+    {"model", cmd_model, "sign, verify or digest a model directory (OpenSSF Model Signing v1.0)"},
 };
 
 static void usage(FILE *out) {

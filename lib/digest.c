@@ -1,6 +1,7 @@
-/* digest.c — see digest.h. Files are read with read() into a 1 MiB buffer
- * after posix_fadvise(SEQUENTIAL); a file whose size or mtime changes while it
- * is hashed is flagged (d->changed) so that callers never sign it silently. */
+/* digest.c — see digest.h. Files are read with pread() into a caller buffer
+ * (MP_HASH_BUF by default) after posix_fadvise(SEQUENTIAL); a file whose size
+ * or mtime changes while it is hashed is flagged (d->changed) so that callers
+ * never sign it silently. */
 #include "digest.h"
 
 #include <errno.h>
@@ -72,53 +73,94 @@ void mp_sha256_ctx_2(mp_sha256_ctx *c, const void *a, size_t alen, const void *b
   mp_sha256_end(c, out);
 }
 
-static const EVP_MD *md_by_name(const char *alg) {
-  if (!alg || strcmp(alg, "sha256") == 0) return EVP_sha256();
-  if (strcmp(alg, "sha384") == 0) return EVP_sha384();
-  if (strcmp(alg, "sha512") == 0) return EVP_sha512();
-  if (strcmp(alg, "blake2b") == 0) return EVP_blake2b512();
+struct mp_hasher {
+  EVP_MD *md;
+  EVP_MD_CTX *ctx;
+};
+
+static const char *evp_name(const char *alg) {
+  if (!alg || strcmp(alg, "sha256") == 0) return "SHA256";
+  if (strcmp(alg, "sha384") == 0) return "SHA384";
+  if (strcmp(alg, "sha512") == 0) return "SHA512";
+  if (strcmp(alg, "blake2b") == 0) return "BLAKE2B-512";
   return NULL;
+}
+
+int mp_hasher_new(const char *alg, mp_hasher **out, mp_err *e) {
+  const char *name = evp_name(alg);
+  if (!name) return mp_err_set(e, MP_EUNSUPPORTED, "unsupported hash algorithm %s", alg);
+  mp_hasher *h = calloc(1, sizeof *h);
+  if (!h) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  h->md = EVP_MD_fetch(NULL, name, NULL);
+  h->ctx = EVP_MD_CTX_new();
+  if (!h->md || !h->ctx) {
+    mp_hasher_free(h);
+    return mp_err_openssl(e, MP_ECRYPTO, "initialising digest");
+  }
+  *out = h;
+  return 0;
+}
+
+void mp_hasher_free(mp_hasher *h) {
+  if (!h) return;
+  EVP_MD_CTX_free(h->ctx);
+  EVP_MD_free(h->md);
+  free(h);
+}
+
+size_t mp_hasher_size(const mp_hasher *h) { return (size_t)EVP_MD_get_size(h->md); }
+
+int mp_hasher_init(mp_hasher *h, mp_err *e) {
+  if (!EVP_DigestInit_ex2(h->ctx, h->md, NULL))
+    return mp_err_openssl(e, MP_ECRYPTO, "initialising digest");
+  return 0;
+}
+
+void mp_hasher_update(mp_hasher *h, const void *data, size_t len) {
+  EVP_DigestUpdate(h->ctx, data, len);
+}
+
+int mp_hasher_final(mp_hasher *h, uint8_t *out, size_t *outlen, mp_err *e) {
+  unsigned int dl = 0;
+  if (!EVP_DigestFinal_ex(h->ctx, out, &dl)) return mp_err_openssl(e, MP_ECRYPTO, "finishing digest");
+  *outlen = dl;
+  return 0;
+}
+
+int mp_hasher_fd_range(mp_hasher *h, int fd, uint64_t offset, uint64_t len, uint8_t *buf,
+                       size_t bufsize, mp_hash_progress_cb progress, void *ctx, uint8_t *out,
+                       size_t *outlen, uint64_t *nread, mp_err *e) {
+  int rc = mp_hasher_init(h, e);
+  if (rc) return rc;
+  uint64_t done = 0;
+  while (done < len) {
+    size_t want = bufsize;
+    if (len - done < want) want = (size_t)(len - done);
+    ssize_t n = pread(fd, buf, want, (off_t)(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return mp_err_errno(e, MP_EIO, errno, "read");
+    }
+    if (n == 0) break;
+    mp_hasher_update(h, buf, (size_t)n);
+    done += (uint64_t)n;
+    if (progress) progress(ctx, (uint64_t)n);
+  }
+  if (nread) *nread = done;
+  return mp_hasher_final(h, out, outlen, e);
 }
 
 int mp_digest_fd_range(int fd, const char *alg, uint64_t offset, uint64_t len, uint8_t *buf,
                        uint8_t *out, size_t *outlen, uint64_t *nread, mp_err *e) {
-  const EVP_MD *md = md_by_name(alg);
-  if (!md) return mp_err_set(e, MP_EUNSUPPORTED, "unsupported hash algorithm %s", alg);
+  mp_hasher *h = NULL;
+  int rc = mp_hasher_new(alg, &h, e);
+  if (rc) return rc;
   uint8_t *own = NULL;
-  if (!buf) {
-    buf = own = malloc(MP_HASH_BUF);
-    if (!buf) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  }
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  if (!ctx || !EVP_DigestInit_ex(ctx, md, NULL)) {
-    EVP_MD_CTX_free(ctx);
-    free(own);
-    return mp_err_openssl(e, MP_ECRYPTO, "initialising digest");
-  }
-  uint64_t done = 0, pos = offset;
-  int rc = 0;
-  while (done < len) {
-    size_t want = MP_HASH_BUF;
-    if (len - done < want) want = (size_t)(len - done);
-    ssize_t n = pread(fd, buf, want, (off_t)pos);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      rc = mp_err_errno(e, MP_EIO, errno, "read");
-      break;
-    }
-    if (n == 0) break;
-    EVP_DigestUpdate(ctx, buf, (size_t)n);
-    done += (uint64_t)n;
-    pos += (uint64_t)n;
-  }
-  if (rc == 0) {
-    unsigned int dl = 0;
-    EVP_DigestFinal_ex(ctx, out, &dl);
-    *outlen = dl;
-    if (nread) *nread = done;
-  }
-  EVP_MD_CTX_free(ctx);
+  if (!buf && !(buf = own = malloc(MP_HASH_BUF))) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  if (rc == 0)
+    rc = mp_hasher_fd_range(h, fd, offset, len, buf, MP_HASH_BUF, NULL, NULL, out, outlen, nread, e);
   free(own);
+  mp_hasher_free(h);
   return rc;
 }
 

@@ -33,6 +33,26 @@ int mp_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen) {
   return 0;
 }
 
+int mp_utf8_valid(const char *str) {
+  const unsigned char *s = (const unsigned char *)str;
+  while (*s) {
+    unsigned c = *s, n;
+    uint32_t cp, min;
+    if (c < 0x80) { s++; continue; }
+    if ((c & 0xe0) == 0xc0) n = 1, cp = c & 0x1f, min = 0x80;
+    else if ((c & 0xf0) == 0xe0) n = 2, cp = c & 0x0f, min = 0x800;
+    else if ((c & 0xf8) == 0xf0) n = 3, cp = c & 0x07, min = 0x10000;
+    else return 0;
+    for (unsigned i = 1; i <= n; i++) {
+      if ((s[i] & 0xc0) != 0x80) return 0;
+      cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    s += n + 1;
+  }
+  return 1;
+}
+
 int mp_is_lower_hex(const char *s) {
   size_t n = 0;
   for (; s[n]; n++)

@@ -1,4 +1,5 @@
-/* encoding.h — hex and base64 codecs used by DSSE, digests and key ids.
+/* encoding.h — hex and base64 codecs used by DSSE, digests and key ids, and
+ * a UTF-8 check for names that go into JSON.
  * Base64 decoding accepts the standard and the URL-safe alphabets, with or
  * without padding (DSSE requires accepting both); encoding is standard with
  * padding. */
@@ -18,6 +19,9 @@ int mp_is_lower_hex(const char *s);
 /* Unsigned 64-bit big-endian integers in binary file formats. */
 void mp_put_be64(uint8_t *p, uint64_t v);
 uint64_t mp_get_be64(const uint8_t *p);
+/* True if s is well-formed UTF-8 (no overlong forms, surrogates or code
+ * points above U+10FFFF). */
+int mp_utf8_valid(const char *s);
 
 /* Length of the encoding of len bytes, without the NUL. */
 size_t mp_b64_encoded_len(size_t len);

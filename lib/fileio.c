@@ -177,4 +177,3 @@ char *mp_path_normalize(const char *abs) {
   out[o] = '\0';
   return out;
 }
-

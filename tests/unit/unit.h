@@ -1,5 +1,6 @@
-/* unit.h — what every cmocka unit test includes. Tests run with TAP output
- * (tests/run sets CMOCKA_MESSAGE_OUTPUT=TAP). */
+/* unit.h — what every cmocka unit test includes, and scratch-directory
+ * helpers. Tests run with TAP output (tests/run sets
+ * CMOCKA_MESSAGE_OUTPUT=TAP). */
 #ifndef MP_UNIT_H
 #define MP_UNIT_H
 
@@ -24,6 +25,55 @@ static inline int unit_tmpdir_remove(const char *dir) {
   char cmd[160];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system(cmd) == 0 ? 0 : -1;
+}
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Scratch directories for tests that need files: ut_tmpdir() makes one
+ * (malloc'd name), ut_write() creates a file (and its parent directories)
+ * under it, ut_rmtree() removes it all. */
+static inline char *ut_tmpdir(void) {
+  char *d = strdup("/tmp/mlprov-unit.XXXXXX");
+  assert_non_null(d);
+  assert_non_null(mkdtemp(d));
+  return d;
+}
+
+static inline char *ut_path(const char *dir, const char *rel) {
+  size_t n = strlen(dir) + strlen(rel) + 2;
+  char *p = malloc(n);
+  assert_non_null(p);
+  snprintf(p, n, "%s/%s", dir, rel);
+  return p;
+}
+
+static inline void ut_write(const char *dir, const char *rel, const void *data, size_t len) {
+  char *p = ut_path(dir, rel);
+  for (char *s = p + strlen(dir) + 1; (s = strchr(s, '/')) != NULL; s++) {
+    *s = '\0';
+    mkdir(p, 0755);
+    *s = '/';
+  }
+  FILE *f = fopen(p, "wb");
+  assert_non_null(f);
+  if (len) assert_int_equal(fwrite(data, 1, len, f), len);
+  fclose(f);
+  free(p);
+}
+
+static inline int ut_rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(p);
+}
+
+static inline void ut_rmtree(char *dir) {
+  nftw(dir, ut_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  free(dir);
 }
 
 #endif

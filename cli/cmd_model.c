@@ -96,27 +96,6 @@ static void args_free(args *a) {
   free(a->sig_default);
 }
 
-/* MODEL.sig beside the model; for ".", ".." or "/" beside the directory
- * they resolve to, never a dot file inside it. */
-static char *default_signature(const char *model) {
-  size_t n = strlen(model);
-  while (n > 1 && model[n - 1] == '/') n--;
-  const char *last = model + n;
-  while (last > model && last[-1] != '/') last--;
-  size_t ln = (size_t)(model + n - last);
-  char *real = NULL;
-  if (ln == 0 || (ln == 1 && last[0] == '.') || (ln == 2 && last[0] == '.' && last[1] == '.') || last[0] == '/') {
-    if ((real = realpath(model, NULL)) != NULL) {
-      model = real;
-      n = strlen(real);
-    }
-  }
-  char *s = malloc(n + 5);
-  if (s) snprintf(s, n + 5, "%.*s.sig", (int)n, model);
-  free(real);
-  return s;
-}
-
 /* An existing file at the signature path must be an earlier bundle: a model
  * file or anything else is never replaced by a signature. */
 static int check_replaceable(const char *sig, mp_err *e) {
@@ -180,7 +159,7 @@ static int parse(args *a, int argc, char **argv, int *status) {
   a->mo.ignore = a->ignores;
   if (a->mo.shard_size && a->mo.method != MP_MODEL_SHARDS)
     return *status = cli_usage_error("model", "--shard-size goes with --method shards"), -1;
-  if (!a->signature && !(a->signature = a->sig_default = default_signature(a->model)))
+  if (!a->signature && !(a->signature = a->sig_default = mp_oms_signature_path(a->model)))
     return *status = 2, fprintf(stderr, "mlprov model: out of memory\n"), -1;
   return 0;
 }

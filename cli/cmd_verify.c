@@ -16,7 +16,7 @@
 static const char usage_text[] =
     "usage: mlprov verify --key PUB [--key PUB]... [--provenance FILE] [--json] [ARTIFACT]...\n"
     "       mlprov verify --policy POLICY [--provenance FILE]... [--search DIR]... [--json]\n"
-    "                     [--vsa OUT --key PRIVATE] MODEL\n"
+    "                     [--model-signature SIG] [--vsa OUT --key PRIVATE] MODEL\n"
     "\n"
     "Checks that FILE holds a DSSE envelope signed by one of the trusted keys,\n"
     "that its payload is an in-toto Statement v1 with a well-formed SLSA v1\n"
@@ -26,9 +26,10 @@ static const char usage_text[] =
     "\n"
     "With --policy, MODEL is checked against a promotion policy (docs/policy.md):\n"
     "trusted signers, builder, denied or unpinned dependencies, allowed datasets,\n"
-    "source, and, following the lineage, the same for every base model. Each rule\n"
-    "is printed PASS / FAIL / SKIP with its evidence. On PASS, --vsa OUT --key K\n"
-    "writes a signed SLSA Verification Summary Attestation (OUT.intoto.jsonl).\n"
+    "source, the model's OMS signature, and, following the lineage, the same for\n"
+    "every base model. Each rule is printed PASS / FAIL / SKIP with its evidence.\n"
+    "On PASS, --vsa OUT --key K writes a signed SLSA Verification Summary\n"
+    "Attestation (OUT.intoto.jsonl).\n"
     "\n"
     "options:\n"
     "  -k, --key PUB             trusted public key (PEM key, certificate or private key)\n"
@@ -37,6 +38,8 @@ static const char usage_text[] =
     "      --json                print the verdict as JSON on stdout\n"
     "      --policy FILE         evaluate a promotion policy (YAML or JSON)\n"
     "      --search DIR          where to look for base models' provenance (repeatable)\n"
+    "      --model-signature SIG the model's OMS signature for the policy's model rules\n"
+    "                            (default MODEL.sig, as mlprov model sign writes it)\n"
     "      --vsa OUT             on PASS, write a signed verification summary to OUT.intoto.jsonl\n"
     "                            (--key is then the signing private key)\n"
     "  -h, --help                this text\n"
@@ -53,7 +56,7 @@ static void print_json(const json_t *j) {
 }
 
 typedef struct policy_args {
-  const char *policy, *vsa;
+  const char *policy, *vsa, *model_sig;
   const char **provs, **search;
   size_t nprovs, nsearch;
   const char **keyfiles;
@@ -83,6 +86,7 @@ static int run_policy(const policy_args *a, int argc, char **argv) {
       .provenance = a->provs,
       .nprovenance = a->nprovs,
       .search_dirs = a->search,
+      .model_signature = a->model_sig,
       .nsearch = a->nsearch,
       .extra_keys = a->vsa ? NULL : (const mp_key *const *)keys.keys,
       .nextra_keys = a->vsa ? 0 : keys.n,
@@ -117,7 +121,7 @@ out:
 }
 
 int cmd_verify(int argc, char **argv) {
-  enum { OPT_JSON = 256, OPT_MIN, OPT_POLICY, OPT_SEARCH, OPT_VSA };
+  enum { OPT_JSON = 256, OPT_MIN, OPT_POLICY, OPT_SEARCH, OPT_VSA, OPT_MODEL_SIG };
   static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
                                        {"provenance", required_argument, NULL, 'p'},
                                        {"json", no_argument, NULL, OPT_JSON},
@@ -125,6 +129,7 @@ int cmd_verify(int argc, char **argv) {
                                        {"policy", required_argument, NULL, OPT_POLICY},
                                        {"search", required_argument, NULL, OPT_SEARCH},
                                        {"vsa", required_argument, NULL, OPT_VSA},
+                                       {"model-signature", required_argument, NULL, OPT_MODEL_SIG},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   cli_keys keys = {0};
@@ -151,6 +156,7 @@ int cmd_verify(int argc, char **argv) {
       case OPT_POLICY: pa.policy = optarg; break;
       case OPT_SEARCH: pa.search[pa.nsearch++] = optarg; break;
       case OPT_VSA: pa.vsa = optarg; break;
+      case OPT_MODEL_SIG: pa.model_sig = optarg; break;
       case OPT_JSON: json = 1; break;
       case OPT_MIN:
         if ((min_sigs = cli_parse_count(optarg)) < 1) c = -4;
@@ -172,9 +178,9 @@ int cmd_verify(int argc, char **argv) {
     free(pa.provs), free(pa.search), free(pa.keyfiles);
     return st;
   }
-  if (pa.vsa || pa.nsearch) {
+  if (pa.vsa || pa.nsearch || pa.model_sig) {
     free(pa.provs), free(pa.search), free(pa.keyfiles);
-    return cli_usage_error("verify", "--vsa and --search go with --policy");
+    return cli_usage_error("verify", "--vsa, --search and --model-signature go with --policy");
   }
   for (size_t i = 0; i < pa.nkeyfiles; i++)
     if (cli_keys_add(&keys, pa.keyfiles[i], 0, &e)) {

@@ -114,4 +114,10 @@ int mp_oms_check_model(const mp_oms_manifest *mf, const char *model_path,
 void mp_oms_report_free(mp_oms_report *r);
 const char *mp_oms_finding_name(mp_oms_finding_kind k);
 
+/* Where a model's signature is by default: MODEL.sig beside the model (for
+ * ".", ".." or "/", beside the directory they resolve to, never a dot file
+ * inside it). malloc'd; NULL when out of memory. `mlprov model` and the
+ * policy gate both follow this rule. */
+char *mp_oms_signature_path(const char *model);
+
 #endif

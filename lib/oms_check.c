@@ -176,3 +176,23 @@ int mp_oms_check_model(const mp_oms_manifest *mf, const char *model_path,
   }
   return 0;
 }
+
+/* realpath only for names that have no base name of their own. */
+char *mp_oms_signature_path(const char *model) {
+  size_t n = strlen(model);
+  while (n > 1 && model[n - 1] == '/') n--;
+  const char *last = model + n;
+  while (last > model && last[-1] != '/') last--;
+  size_t ln = (size_t)(model + n - last);
+  char *real = NULL;
+  if (ln == 0 || (ln == 1 && last[0] == '.') || (ln == 2 && last[0] == '.' && last[1] == '.') || last[0] == '/') {
+    if ((real = realpath(model, NULL)) != NULL) {
+      model = real;
+      n = strlen(real);
+    }
+  }
+  char *s = malloc(n + 5);
+  if (s) snprintf(s, n + 5, "%.*s.sig", (int)n, model);
+  free(real);
+  return s;
+}

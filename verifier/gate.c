@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "attest.h"
+#include "encoding.h"
 #include "lineage.h"
+#include "oms.h"
 #include "purl.h"
 #include "statement.h"
 #include "verify.h"
@@ -222,6 +224,112 @@ static void rules_source(const mp_policy *p, const mp_pb_statement *st, json_t *
   }
 }
 
+/* What the provenance would name for the model the manifest signed: the
+ * files root for a directory, the file's SHA-256 for a single file. NULL
+ * (with why) when the signature hashed another way. */
+static const char *signed_digest(const mp_oms_manifest *mf, int is_file, char hex[2 * MP_DIGEST_MAX + 1],
+                                 const char **why) {
+  if (mf->method != MP_MODEL_FILES || strcmp(mf->hash, "sha256") != 0) {
+    *why = "the signature hashes by shards or with BLAKE2b, not SHA-256 per file as the provenance does "
+           "(sign with mlprov model sign --method files)";
+    return NULL;
+  }
+  if (!is_file) {
+    mp_hex_encode(mf->root, MP_SHA256_LEN, hex);
+    return hex;
+  }
+  if (mf->nres != 1) {
+    *why = "the model is one file but the signature covers several";
+    return NULL;
+  }
+  mp_hex_encode(mf->res[0].digest, mf->res[0].digest_len, hex);
+  return hex;
+}
+
+/* model.require_signature and model.digest_matches_provenance: the model's
+ * OMS signature verifies with a trusted key or CA, the model on disk still
+ * matches it, and it names the model the provenance names. */
+static void rules_model(gctx *c, const mp_policy *p, const char *model_path, int present, int is_file,
+                        const char *sig_given, const char *prov_digest, json_t *rules) {
+  int want_sig = p->require_model_signature == 1, want_match = p->model_digest_matches == 1;
+  if (!want_sig && !want_match) {
+    rule(rules, "model.require_signature", "SKIP", "not configured");
+    rule(rules, "model.digest_matches_provenance", "SKIP", "not configured");
+    return;
+  }
+  char fail[MP_ERR_MSG_MAX + 512] = "";
+  char *sig = NULL;
+  mp_bundle *b = NULL;
+  mp_oms_manifest *mf = NULL;
+  mp_err e;
+  mp_err_clear(&e);
+  if (!present) {
+    snprintf(fail, sizeof fail, "the model is not present%s%s: its signature cannot be checked",
+             model_path ? " at " : "", model_path ? model_path : "");
+  } else if (!(sig = sig_given ? strdup(sig_given) : mp_oms_signature_path(model_path))) {
+    snprintf(fail, sizeof fail, "out of memory");
+  } else if (access(sig, F_OK) != 0) {
+    snprintf(fail, sizeof fail, "no model signature at %s (mlprov model sign writes one there)", sig);
+  } else {
+    size_t nkeys = 0;
+    const mp_key **keys = mp_policy_model_keys(p, c->now, &nkeys);
+    int rc = mp_bundle_load(sig, &b, &e);
+    if (rc == 0 && !nkeys && !p->model_roots)
+      rc = mp_err_set(&e, MP_EVERIFY, "no model signing key is valid now (all expired?)");
+    if (rc == 0) rc = mp_oms_verify_bundle(b, keys, nkeys, p->model_roots, &mf, &e);
+    if (rc) snprintf(fail, sizeof fail, "%s: %s", sig, e.msg);
+    free(keys);
+  }
+  if (*fail) {
+    if (want_sig) rule(rules, "model.require_signature", "FAIL", "%s", fail);
+    else rule(rules, "model.require_signature", "SKIP", "not configured");
+    if (want_match) rule(rules, "model.digest_matches_provenance", "FAIL", "%s", fail);
+    else rule(rules, "model.digest_matches_provenance", "SKIP", "not configured");
+    free(sig);
+    mp_bundle_free(b);
+    return;
+  }
+  const char *how = b->kind == MP_BUNDLE_CERT ? "a certificate chained to a trusted CA" : "a trusted key";
+  if (want_sig) {
+    mp_oms_report rep = {0};
+    mp_oms_check_opts co = {.signature = sig, .ignore_unsigned = p->model_ignore_unsigned, .threads = c->o->threads};
+    mp_err_clear(&e);
+    int rc = mp_oms_check_model(mf, model_path, &co, &rep, &e);
+    if (rc == 0) {
+      rule(rules, "model.require_signature", "PASS", "%s, signed with %s: %zu file(s) match", sig, how,
+           rep.files_verified);
+    } else if (rep.nfindings) {
+      char ev[2048] = "";
+      size_t count = 0;
+      for (size_t i = 0; i < rep.nfindings; i++)
+        add_ev(ev, sizeof ev, &count, "%s %s%s%s", rep.findings[i].path, mp_oms_finding_name(rep.findings[i].kind),
+               *rep.findings[i].detail ? ": " : "", rep.findings[i].detail);
+      rule(rules, "model.require_signature", "FAIL", "%s does not match the model: %s", sig, ev);
+    } else {
+      rule(rules, "model.require_signature", "FAIL", "%s", e.msg);
+    }
+    mp_oms_report_free(&rep);
+  } else {
+    rule(rules, "model.require_signature", "SKIP", "not configured (the signature is verified for the digest rule)");
+  }
+  if (want_match) {
+    char hex[2 * MP_DIGEST_MAX + 1];
+    const char *why = NULL;
+    const char *sd = signed_digest(mf, is_file, hex, &why);
+    if (!sd)
+      rule(rules, "model.digest_matches_provenance", "FAIL", "%s: %s", sig, why);
+    else if (!prov_digest || strcmp(sd, prov_digest) != 0)
+      rule(rules, "model.digest_matches_provenance", "FAIL",
+           "the signature %s names sha256:%s, the provenance sha256:%s: they are not the same model", sig, sd,
+           prov_digest ? prov_digest : "(none)");
+    else
+      rule(rules, "model.digest_matches_provenance", "PASS", "the signature and the provenance both name sha256:%s", sd);
+  }
+  mp_oms_manifest_free(mf);
+  mp_bundle_free(b);
+  free(sig);
+}
+
 static char *jsonl_beside(const char *model) {
   size_t ml = strlen(model);
   while (ml > 1 && model[ml - 1] == '/') ml--;
@@ -251,8 +359,8 @@ static int eval_gen(gctx *c, const mp_policy *p, const char *label, const char *
   json_object_set_new(gen, "rules", rules);
   json_array_append_new(c->generations, gen);
   char digest[65] = "";
-  if (model_path && access(model_path, F_OK) == 0) {
-    int is_dir;
+  int present = model_path && access(model_path, F_OK) == 0, is_dir = 0;
+  if (present) {
     mp_err he;
     mp_err_clear(&he);
     if (mp_artifact_digest(model_path, c->o->threads, digest, &is_dir, &he) != 0) {
@@ -318,6 +426,7 @@ static int eval_gen(gctx *c, const mp_policy *p, const char *label, const char *
   rules_dependencies(p, v.statement, rules);
   rules_datasets(p, v.statement, rules);
   rules_source(p, v.statement, rules);
+  rules_model(c, p, model_path, present, !is_dir, depth == 0 ? c->o->model_signature : NULL, digest, rules);
 
   /* lineage */
   size_t nbases = 0, bi = 0;
@@ -419,7 +528,7 @@ void mp_gate_print(const json_t *r, FILE *out) {
     const char *prov = json_string_value(json_object_get(g, "provenance"));
     if (prov) fprintf(out, "%*s  provenance %s\n", depth * 2, "", prov);
     json_array_foreach(json_object_get(g, "rules"), k, rl) {
-      fprintf(out, "%*s  %-4s %-30s %s\n", depth * 2, "", json_string_value(json_object_get(rl, "status")),
+      fprintf(out, "%*s  %-4s %-32s %s\n", depth * 2, "", json_string_value(json_object_get(rl, "status")),
               json_string_value(json_object_get(rl, "rule")), json_string_value(json_object_get(rl, "evidence")));
     }
   }

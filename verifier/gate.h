@@ -3,7 +3,8 @@
  * For the model and, following lineage, each base model ("generation"), the
  * gate finds and verifies the provenance, checks that it names the model's
  * digest, then evaluates every rule of the policy against the verified
- * statement. Each rule is PASS, FAIL or SKIP (not configured, or not
+ * statement, and (model section) checks the model's OMS signature, found
+ * beside the model as `mlprov model sign` writes it. Each rule is PASS, FAIL or SKIP (not configured, or not
  * applicable) with its evidence. The verdict passes only without any FAIL.
  *
  * Report (JSON, printed as is with --json):
@@ -30,6 +31,7 @@ typedef struct mp_gate_opts {
   size_t nsearch;
   const mp_key *const *extra_keys;  /* --key: trusted when the policy names none */
   size_t nextra_keys;
+  const char *model_signature;      /* the model's OMS signature; NULL: MODEL.sig */
   time_t now;                       /* 0: time(NULL) */
   unsigned threads;
 } mp_gate_opts;

@@ -173,7 +173,7 @@ static int parse_policy_json(pctx *c, const json_t *root, mp_policy *p);
 
 static int parse_sections(pctx *c, const json_t *root, mp_policy *p) {
   static const char *const top[] = {"version", "signers", "builder", "dependencies", "datasets",
-                                    "source", "lineage", NULL};
+                                    "source", "lineage", "model", NULL};
   int rc;
   if (!json_is_object(root)) return bad(c, "the document must be a mapping", NULL, NULL);
   if ((rc = only_keys(c, root, "the top level", top))) return rc;
@@ -313,6 +313,34 @@ static int parse_sections(pctx *c, const json_t *root, mp_policy *p) {
       }
     }
   }
+  if ((s = json_object_get(root, "model"))) {
+    static const char *const k[] = {"require_signature", "digest_matches_provenance", "keys", "certificates",
+                                    "ignore_unsigned_files", NULL};
+    if (!json_is_object(s)) return bad(c, "model must be a mapping", NULL, NULL);
+    if ((rc = only_keys(c, s, "model", k)) ||
+        (rc = get_bool(c, s, "require_signature", "model", &p->require_model_signature)) ||
+        (rc = get_bool(c, s, "digest_matches_provenance", "model", &p->model_digest_matches)) ||
+        (rc = get_bool(c, s, "ignore_unsigned_files", "model", &p->model_ignore_unsigned)))
+      return rc;
+    json_t *keys = json_object_get(s, "keys");
+    if (keys && (rc = parse_keys(c, keys, "model", &p->model_keys, &p->nmodel_keys))) return rc;
+    mp_strlist certs = {0};
+    if ((rc = get_strlist(c, s, "certificates", "model", &certs))) return rc;
+    if (certs.n) rc = mp_certs_new(&p->model_roots, c->e);
+    for (size_t i = 0; rc == 0 && i < certs.n; i++) {
+      char *path = resolve(c->dir, certs.v[i]);
+      rc = path ? mp_certs_load_pem(p->model_roots, path, c->e) : mp_err_set(c->e, MP_ENOMEM, "out of memory");
+      free(path);
+      if (rc) mp_err_prefix(c->e, "policy %s: model.certificates", c->what);
+    }
+    strlist_free(&certs);
+    if (rc) return rc;
+    if (p->require_model_signature != 1 && p->model_digest_matches != 1 && (keys || p->model_roots))
+      return bad(c, "model: keys and certificates need require_signature or digest_matches_provenance", NULL, NULL);
+    if ((p->require_model_signature == 1 || p->model_digest_matches == 1) && !p->nmodel_keys && !p->model_roots &&
+        !p->has_signers)
+      return bad(c, "model: name who may sign models (model.keys, model.certificates or a signers section)", NULL, NULL);
+  }
   return 0;
 }
 
@@ -330,6 +358,7 @@ int mp_policy_parse(const char *what, const char *text, size_t len, const char *
   p->max_age = -1;
   p->require_pinned = p->require_clean = -1;
   p->require_verified_links = p->max_depth = -1;
+  p->require_model_signature = p->model_digest_matches = -1;
   p->path = strdup(what);
   mp_sha256(text, len, p->digest);
   mp_hex_encode(p->digest, MP_SHA256_LEN, p->digest_hex);
@@ -389,14 +418,24 @@ void mp_policy_free(mp_policy *p) {
   strlist_free(&p->repositories);
   strlist_free(&p->commits);
   mp_policy_free(p->base_policy);
+  keys_free(p->model_keys, p->nmodel_keys);
+  mp_certs_free(p->model_roots);
   free(p);
 }
 
-const mp_key **mp_policy_trusted_keys(const mp_policy *p, time_t now, size_t *n) {
-  const mp_key **ks = calloc(p->nkeys + 1, sizeof *ks);
+static const mp_key **unexpired(const mp_policy_key *keys, size_t nkeys, time_t now, size_t *n) {
+  const mp_key **ks = calloc(nkeys + 1, sizeof *ks);
   *n = 0;
   if (!ks) return NULL;
-  for (size_t i = 0; i < p->nkeys; i++)
-    if (!p->keys[i].expires || p->keys[i].expires > now) ks[(*n)++] = p->keys[i].key;
+  for (size_t i = 0; i < nkeys; i++)
+    if (!keys[i].expires || keys[i].expires > now) ks[(*n)++] = keys[i].key;
   return ks;
+}
+
+const mp_key **mp_policy_trusted_keys(const mp_policy *p, time_t now, size_t *n) {
+  return unexpired(p->keys, p->nkeys, now, n);
+}
+
+const mp_key **mp_policy_model_keys(const mp_policy *p, time_t now, size_t *n) {
+  return p->nmodel_keys ? unexpired(p->model_keys, p->nmodel_keys, now, n) : unexpired(p->keys, p->nkeys, now, n);
 }

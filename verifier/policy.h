@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "digest.h"
+#include "certs.h"
 #include "err.h"
 #include "keys.h"
 #include "purl.h"
@@ -77,6 +78,13 @@ struct mp_policy {
   mp_policy *base_policy;         /* or this one (owned) */
   int max_depth;                  /* -1 not set */
   int require_verified_links;     /* -1 not set */
+  /* model (OMS signature) */
+  int require_model_signature;    /* -1 not set, 0/1 */
+  int model_digest_matches;       /* -1 not set, 0/1 */
+  int model_ignore_unsigned;      /* 0/1 */
+  mp_policy_key *model_keys;      /* who may sign models; none: the signers */
+  size_t nmodel_keys;
+  mp_certs *model_roots;          /* trusted CA certificates, or NULL */
 };
 
 /* Loads and checks a policy file (keys are loaded, relative paths resolved
@@ -90,5 +98,7 @@ void mp_policy_free(mp_policy *p);
 /* The keys trusted at time now (expired ones excluded), borrowed pointers in
  * a malloc'd array. */
 const mp_key **mp_policy_trusted_keys(const mp_policy *p, time_t now, size_t *n);
+/* The same for model signatures: model.keys, else signers.keys. */
+const mp_key **mp_policy_model_keys(const mp_policy *p, time_t now, size_t *n);
 
 #endif

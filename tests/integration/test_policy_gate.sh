@@ -164,6 +164,64 @@ expect_grep "cycle explained" 'cycle' "$T/err"
 expect_exit 1 "lineage command reports the cycle" "$MLPROV" lineage --key keys/p256.pub.pem cyc/a.bin
 expect_grep "cycle in the tree" 'cycle' "$T/out"
 
+# --- model: the OMS model signature ----------------------------------------------
+mkdir -p signed && (cd src && "$MLPROV" run -q --key ../keys/p256.pem --output ../signed/model -- sh -c 'mkdir -p ../signed/model/sub && echo w1 >../signed/model/weights.bin && echo "{}" >../signed/model/sub/config.json')
+MODEL_RULES=$'model:\n  require_signature: true\n  digest_matches_provenance: true'
+rule_case "model rules: an unsigned model fails" 1 "$MODEL_RULES" signed/model
+expect_grep "the missing signature is named" 'model.require_signature: no model signature at .*signed/model.sig' "$T/err"
+expect_exit 0 "sign the trained model directory" "$MLPROV" model sign -q --key keys/p256.pem signed/model
+rule_case "model rules: the signed model passes" 0 "$MODEL_RULES" signed/model
+expect_grep "signature rule passes with evidence" 'PASS model.require_signature .*signed/model.sig, signed with a trusted key: 2 file' "$T/out"
+expect_grep "digest rule passes with evidence" 'PASS model.digest_matches_provenance .*both name sha256:' "$T/out"
+rule_case "model rules: model.keys names another signer" 1 "$MODEL_RULES"$'\n  keys: [{file: keys/other.pub.pem}]' signed/model
+expect_grep "untrusted model signer explained" 'model.require_signature: .*signed/model.sig: ' "$T/err"
+rule_case "model rules: model.keys names this signer" 0 "$MODEL_RULES"$'\n  keys: [{file: keys/p256.pub.pem}]' signed/model
+# signed without a file the provenance covers: the signature holds, the digests differ
+expect_exit 0 "sign leaving a file out" "$MLPROV" model sign -q --key keys/p256.pem --ignore sub --signature signed/partial.sig signed/model
+{ base_policy; printf '%s\n' "$MODEL_RULES"; } >p-model.yaml
+expect_exit 1 "model.digest_matches_provenance: a partial signature fails" "$MLPROV" verify --policy p-model.yaml --model-signature signed/partial.sig signed/model
+expect_grep "the partial signature itself verifies" 'PASS model.require_signature' "$T/err"
+expect_grep "the digests are both shown" 'model.digest_matches_provenance: the signature .*partial.sig names sha256:[0-9a-f]*, the provenance sha256:[0-9a-f]*: they are not the same model' "$T/err"
+expect_exit 0 "sign by shards" "$MLPROV" model sign -q --key keys/p256.pem --method shards --shard-size 2 --signature signed/shards.sig signed/model
+expect_exit 1 "model.digest_matches_provenance: a shard signature cannot be compared" "$MLPROV" verify --policy p-model.yaml --model-signature signed/shards.sig signed/model
+expect_grep "shards explained" 'hashes by shards' "$T/err"
+# a file changed after signing and after training (the provenance check also fails)
+cp signed/model/weights.bin weights.keep
+echo tampered >signed/model/weights.bin
+expect_exit 1 "a model changed after signing fails" "$MLPROV" verify --policy p-model.yaml signed/model
+cp weights.keep signed/model/weights.bin
+# a single-file model: the signature's one resource is the provenance digest
+expect_exit 0 "sign a single-file model" "$MLPROV" model sign -q --key keys/p256.pem good/pretrain/model.bin
+rule_case "model rules: a signed single file passes" 0 "$MODEL_RULES"
+expect_grep "file digest compared" 'PASS model.digest_matches_provenance' "$T/out"
+# base models: the same policy requires their signatures too
+{ base_policy; printf '%s\nlineage:\n  base_models: this\n' "$MODEL_RULES"; } >p-model-lineage.yaml
+expect_exit 0 "sign the fine-tune and the distil" sh -c "'$MLPROV' model sign -q --key keys/p256.pem good/finetune/model.bin && '$MLPROV' model sign -q --key keys/p256.pem good/distil/model.bin"
+expect_exit 0 "model rules over the lineage: every generation signed" "$MLPROV" verify --policy p-model-lineage.yaml good/distil/model.bin
+mv good/finetune/model.bin.sig finetune.sig.keep
+expect_exit 1 "model rules over the lineage: an unsigned base model fails" "$MLPROV" verify --policy p-model-lineage.yaml good/distil/model.bin
+expect_grep "names generation 1 and the model rule" 'generation 1 \(base model finetune\): model.require_signature: no model signature' "$T/err"
+mv finetune.sig.keep good/finetune/model.bin.sig
+# signed under a CA the policy trusts
+mkdir -p pki && (cd pki &&
+  openssl ecparam -name prime256v1 -genkey -noout -out root.key 2>/dev/null &&
+  openssl req -x509 -new -key root.key -subj /CN=test-root -days 30 -out root.pem \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null &&
+  openssl ecparam -name prime256v1 -genkey -noout -out leaf.ec 2>/dev/null &&
+  openssl pkcs8 -topk8 -nocrypt -in leaf.ec -out leaf.key &&
+  openssl req -new -key leaf.key -subj /CN=model-signer -out leaf.csr 2>/dev/null &&
+  printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n' >leaf.ext &&
+  openssl x509 -req -in leaf.csr -CA root.pem -CAkey root.key -CAcreateserial -days 30 -extfile leaf.ext -out leaf.pem 2>/dev/null)
+expect_exit 0 "sign with a certificate" "$MLPROV" model sign -q --key pki/leaf.key --cert pki/leaf.pem --cert-chain pki/root.pem --signature signed/cert.sig signed/model
+{ base_policy; printf '%s\n  certificates: [pki/root.pem]\n' "$MODEL_RULES"; } >p-model-ca.yaml
+expect_exit 0 "model.certificates: a certificate signature under the trusted CA passes" "$MLPROV" verify --policy p-model-ca.yaml --model-signature signed/cert.sig signed/model
+expect_grep "certificate method in the evidence" 'certificate chained to a trusted CA' "$T/out"
+(cd pki && openssl ecparam -name prime256v1 -genkey -noout -out other.key 2>/dev/null &&
+  openssl req -x509 -new -key other.key -subj /CN=other-root -days 30 -out other-root.pem 2>/dev/null)
+{ base_policy; printf '%s\n  keys: [{file: keys/other.pub.pem}]\n  certificates: [pki/other-root.pem]\n' "$MODEL_RULES"; } >p-model-other-ca.yaml
+expect_exit 1 "model.certificates: a certificate under another CA fails" "$MLPROV" verify --policy p-model-other-ca.yaml --model-signature signed/cert.sig signed/model
+expect_grep "the chain is refused" 'model.require_signature: .*cert.sig: .*certificate' "$T/err"
+
 # --- policy files that must be rejected ---------------------------------------------
 printf 'version: 1\nsigners:\n  keys: [{file: keys/p256.pub.pem}]\ndependencies:\n  denny: []\n' >typo.yaml
 expect_exit 2 "misspelled key rejected" "$MLPROV" verify --policy typo.yaml good/pretrain/model.bin
@@ -179,6 +237,13 @@ expect_exit 2 "missing key file rejected" "$MLPROV" verify --policy nokey.yaml g
 expect_grep "names the key file" 'missing.pub.pem' "$T/err"
 printf 'version: 1\nsigners: &a\n  keys: [{file: keys/p256.pub.pem}]\n' >anchor.yaml
 expect_exit 2 "YAML anchors rejected" "$MLPROV" verify --policy anchor.yaml good/pretrain/model.bin
+printf 'version: 1\nsigners:\n  keys: [{file: keys/p256.pub.pem}]\nmodel:\n  require_signatur: true\n' >typo-model.yaml
+expect_exit 2 "misspelled model rule rejected" "$MLPROV" verify --policy typo-model.yaml good/pretrain/model.bin
+expect_grep "names the model key" 'unknown key "require_signatur" in model' "$T/err"
+printf 'version: 1\nsigners:\n  keys: [{file: keys/p256.pub.pem}]\nmodel:\n  keys: [{file: keys/p256.pub.pem}]\n' >idle-model.yaml
+expect_exit 2 "model keys without a model rule rejected" "$MLPROV" verify --policy idle-model.yaml good/pretrain/model.bin
+printf 'version: 1\nsigners:\n  keys: [{file: keys/p256.pub.pem}]\nmodel:\n  require_signature: yes-please\n' >bool-model.yaml
+expect_exit 2 "model rule that is not a boolean rejected" "$MLPROV" verify --policy bool-model.yaml good/pretrain/model.bin
 printf '{"version": 1, "signers": {"keys": [{"file": "keys/p256.pub.pem"}]}}' >policy.json
 expect_exit 0 "JSON policy accepted" "$MLPROV" verify --policy policy.json good/pretrain/model.bin
 # the documented examples parse (their release key did not sign these models: exit 1, not 2)

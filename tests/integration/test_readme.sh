@@ -17,6 +17,8 @@ check "the provenance was written" test -s tour/model.bin.intoto.jsonl
 check "the protobuf companion was written" test -s tour/model.bin.pb
 check "the review page was written" test -s tour/review.html
 expect_grep "the policy passed" '^PASS' "$T/tour.out"
+expect_grep "the model signature rule passed" 'PASS model.require_signature' "$T/tour.out"
+expect_grep "the signed model is the trained one" 'PASS model.digest_matches_provenance' "$T/tour.out"
 expect_grep "a record proved included" '^included' "$T/tour.out"
 expect_grep "another proved not included" '^not included' "$T/tour.out"
 expect_grep "the index found the model" 'tour/model.bin \[model\]' "$T/tour.out"

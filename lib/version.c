@@ -18,8 +18,29 @@ static int tag_rank(const char *s, size_t n) {
   return -5; /* unknown words sort before everything (like an unknown pre-release) */
 }
 
+/* A decimal number of any length, compared exactly (versions come from the
+ * recorded job: "1.99999999999999999999" must neither overflow nor compare
+ * equal to another): its digits without leading zeros. */
+typedef struct vnum {
+  const char *d;
+  size_t n;
+} vnum;
+
+static vnum read_num(const char **s, const char *end) {
+  while (*s < end && **s == '0') (*s)++;
+  vnum v = {*s, 0};
+  while (*s < end && isdigit((unsigned char)**s)) (*s)++, v.n++;
+  return v;
+}
+
+static int num_cmp(vnum a, vnum b) {
+  if (a.n != b.n) return a.n < b.n ? -1 : 1;
+  int c = a.n ? memcmp(a.d, b.d, a.n) : 0;
+  return c < 0 ? -1 : c > 0;
+}
+
 typedef struct vparts {
-  long long epoch;
+  vnum epoch;
   const char *release, *release_end; /* "1.2.3" */
   const char *suffix, *suffix_end;   /* "rc1.dev0" or "-beta.2" */
   const char *local;                 /* after '+', or NULL */
@@ -27,11 +48,13 @@ typedef struct vparts {
 
 static void split(const char *v, vparts *p) {
   memset(p, 0, sizeof *p);
+  p->epoch.d = "";
   while (*v == ' ') v++;
   if (*v == 'v' || *v == 'V') v++;
   const char *bang = strchr(v, '!');
   if (bang && bang > v && strspn(v, "0123456789") == (size_t)(bang - v)) {
-    p->epoch = atoll(v);
+    const char *digits = v;
+    p->epoch = read_num(&digits, bang);
     v = bang + 1;
   }
   const char *plus = strchr(v, '+');
@@ -45,10 +68,8 @@ static void split(const char *v, vparts *p) {
   p->suffix_end = end;
 }
 
-static long long next_num(const char **s, const char *end) {
-  if (*s >= end) return 0;
-  long long n = 0;
-  while (*s < end && isdigit((unsigned char)**s)) n = n * 10 + (*(*s)++ - '0');
+static vnum next_num(const char **s, const char *end) {
+  vnum n = read_num(s, end);
   if (*s < end && **s == '.') (*s)++;
   return n;
 }
@@ -56,14 +77,14 @@ static long long next_num(const char **s, const char *end) {
 static int cmp_release(const vparts *a, const vparts *b) {
   const char *x = a->release, *y = b->release;
   while (x < a->release_end || y < b->release_end) {
-    long long nx = next_num(&x, a->release_end), ny = next_num(&y, b->release_end);
-    if (nx != ny) return nx < ny ? -1 : 1;
+    int c = num_cmp(next_num(&x, a->release_end), next_num(&y, b->release_end));
+    if (c) return c;
   }
   return 0;
 }
 
 /* Suffix tokens: (rank, number) pairs like rc1, .dev0, -beta.2, .post1. */
-static int next_tag(const char **s, const char *end, int *rank, long long *num) {
+static int next_tag(const char **s, const char *end, int *rank, vnum *num) {
   while (*s < end && (**s == '.' || **s == '-' || **s == '_')) (*s)++;
   if (*s >= end) return 0;
   const char *w = *s;
@@ -71,8 +92,7 @@ static int next_tag(const char **s, const char *end, int *rank, long long *num) 
   size_t wl = (size_t)(*s - w);
   *rank = wl ? tag_rank(w, wl) : 1; /* a bare number after the release: post (1.0-1) */
   while (*s < end && (**s == '.' || **s == '-' || **s == '_')) (*s)++;
-  *num = 0;
-  while (*s < end && isdigit((unsigned char)**s)) *num = *num * 10 + (*(*s)++ - '0');
+  *num = read_num(s, end);
   return 1;
 }
 
@@ -80,11 +100,12 @@ static int cmp_suffix(const vparts *a, const vparts *b) {
   const char *x = a->suffix, *y = b->suffix;
   for (;;) {
     int rx = 0, ry = 0;
-    long long nx = 0, ny = 0;
+    vnum nx = {"", 0}, ny = {"", 0};
     int hx = next_tag(&x, a->suffix_end, &rx, &nx), hy = next_tag(&y, b->suffix_end, &ry, &ny);
     if (!hx && !hy) return 0;
     if (rx != ry) return rx < ry ? -1 : 1;
-    if (nx != ny) return nx < ny ? -1 : 1;
+    int c = num_cmp(nx, ny);
+    if (c) return c;
   }
 }
 
@@ -95,8 +116,8 @@ static int cmp_local(const char *a, const char *b) {
     int da = la && strspn(a, "0123456789") == la, db = lb && strspn(b, "0123456789") == lb;
     int c;
     if (da && db) {
-      long long na = atoll(a), nb = atoll(b);
-      c = na < nb ? -1 : na > nb;
+      const char *pa = a, *pb = b;
+      c = num_cmp(read_num(&pa, a + la), read_num(&pb, b + lb));
     } else if (da != db) {
       c = da ? 1 : -1; /* PEP 440: numeric segments sort after alphanumeric ones */
     } else {
@@ -115,8 +136,9 @@ int mp_version_cmp(const char *a, const char *b) {
   vparts x, y;
   split(a, &x);
   split(b, &y);
-  if (x.epoch != y.epoch) return x.epoch < y.epoch ? -1 : 1;
-  int c = cmp_release(&x, &y);
+  int c = num_cmp(x.epoch, y.epoch);
+  if (c) return c;
+  c = cmp_release(&x, &y);
   if (c) return c;
   if ((c = cmp_suffix(&x, &y))) return c;
   return cmp_local(x.local, y.local);
@@ -148,8 +170,8 @@ static int clause(const char *version, const char *c, size_t n) {
     split(version, &pv);
     split(v, &pp);
     const char *x = pv.release, *y = pp.release;
-    int match = pv.epoch == pp.epoch;
-    while (match && y < pp.release_end) match = next_num(&x, pv.release_end) == next_num(&y, pp.release_end);
+    int match = num_cmp(pv.epoch, pp.epoch) == 0;
+    while (match && y < pp.release_end) match = num_cmp(next_num(&x, pv.release_end), next_num(&y, pp.release_end)) == 0;
     return strcmp(op, "!=") == 0 ? !match : match;
   }
   int cmp = mp_version_cmp(version, v);
@@ -169,7 +191,7 @@ static int clause(const char *version, const char *c, size_t n) {
     split(v, &pp);
     const char *x = pv.release, *y = pp.release;
     while (y < pp.release_end)
-      if (next_num(&x, pv.release_end) != next_num(&y, pp.release_end)) return 0;
+      if (num_cmp(next_num(&x, pv.release_end), next_num(&y, pp.release_end))) return 0;
     return 1;
   }
   return -1;

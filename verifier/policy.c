@@ -116,7 +116,7 @@ static int parse_age(const json_t *v, int64_t *out) {
   else if (*end == 'd') mult = 86400;
   else if (*end == 'w') mult = 7 * 86400;
   else if (*end) return -1;
-  if (*end && end[1]) return -1;
+  if ((*end && end[1]) || n > INT64_MAX / mult) return -1;
   *out = n * mult;
   return 0;
 }

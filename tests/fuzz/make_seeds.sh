@@ -10,6 +10,10 @@
 #   merkle_proof/  proof files (included, absent between two leaves, absent
 #               at each edge) and the tree file of the records r0..r6 that
 #               fuzz_merkle_proof commits to (first byte: 0 proof, 1 tree)
+#   policy/     the example policies, one with an inline PEM key and every
+#               model rule, and a JSON one
+#   bundle/     OMS bundles mlprov writes (key, certificate chain, shards,
+#               one file), the shared OMS v1.0 test vectors when present
 # Usage: tests/fuzz/make_seeds.sh [BUILD_DIR]   (default build)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -82,4 +86,23 @@ for r in r3 r35 a zz; do
   { printf '\0'; cat mp/$r.proof; } >"$C/merkle_proof/proof-$r"
 done
 { printf '\1'; cat mp/fuzz.mptree; } >"$C/merkle_proof/tree"
+mkdir -p "$C/policy" "$C/bundle"
+cp "$ROOT"/examples/policies/*.yaml "$C/policy/"
+{ printf 'version: 1\nsigners:\n  keys:\n    - name: inline\n      expires: 2030-01-01T00:00:00Z\n      pem: |\n'
+  sed 's/^/        /' k.pub.pem
+  printf '  min_signatures: 1\nmodel:\n  require_signature: true\n  digest_matches_provenance: true\n'
+  printf '  ignore_unsigned_files: false\ndependencies:\n  deny: [{purl: "pkg:pypi/Torch_Triton?repository_url=x", versions: "~=2.0,!=2.0.1,<3.*"}]\n'
+  printf 'lineage: {base_models: this, max_depth: 2, require_verified: false}\n'; } >"$C/policy/inline.yaml"
+printf '{"version": 1, "builder": {"max_age": "2w", "ids": ["*"]}, "source": {"commits": ["ab"]}}' >"$C/policy/policy.json"
+mkdir -p model/sub && echo w >model/weights.bin && echo '{}' >model/sub/config.json
+"$B/mlprov" model sign -q --key k.pem --signature "$C/bundle/key.sig" model
+"$B/mlprov" model sign -q --key k.pem --method shards --shard-size 3 --signature "$C/bundle/shards.sig" model
+"$B/mlprov" model sign -q --key k.pem --signature "$C/bundle/file.sig" model/weights.bin
+openssl req -x509 -new -key k.pem -subj /CN=fuzz -days 30 -out cert.pem 2>/dev/null
+"$B/mlprov" model sign -q --key k.pem --cert cert.pem --signature "$C/bundle/cert.sig" model
+if [ -d "$ROOT/../shared/oms/test-vectors" ]; then
+  for f in "$ROOT"/../shared/oms/test-vectors/v1.0/*/*.json; do
+    cp "$f" "$C/bundle/vector-$(basename "$(dirname "$f")")-$(basename "$f")"
+  done
+fi
 ls -l "$C"/*

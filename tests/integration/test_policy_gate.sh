@@ -244,6 +244,9 @@ printf 'version: 1\nsigners:\n  keys: [{file: keys/p256.pub.pem}]\nmodel:\n  key
 expect_exit 2 "model keys without a model rule rejected" "$MLPROV" verify --policy idle-model.yaml good/pretrain/model.bin
 printf 'version: 1\nsigners:\n  keys: [{file: keys/p256.pub.pem}]\nmodel:\n  require_signature: yes-please\n' >bool-model.yaml
 expect_exit 2 "model rule that is not a boolean rejected" "$MLPROV" verify --policy bool-model.yaml good/pretrain/model.bin
+printf 'version: 1\nsigners:\n  keys: [{file: keys/p256.pub.pem}]\nbuilder:\n  max_age: 99999999999999999w\n' >age.yaml
+expect_exit 2 "a max_age that overflows is rejected" "$MLPROV" verify --policy age.yaml good/pretrain/model.bin
+expect_grep "names max_age" 'max_age must be' "$T/err"
 printf '{"version": 1, "signers": {"keys": [{"file": "keys/p256.pub.pem"}]}}' >policy.json
 expect_exit 0 "JSON policy accepted" "$MLPROV" verify --policy policy.json good/pretrain/model.bin
 # the documented examples parse (their release key did not sign these models: exit 1, not 2)

@@ -23,6 +23,15 @@ static void ordering(void **state) {
   assert_int_equal(mp_version_cmp("v1.2.0", "1.2"), 0);
   assert_true(mp_version_cmp("1.0.0-beta.2", "1.0.0-beta.11") < 0);
   assert_true(mp_version_cmp("1.0.0-rc.1", "1.0.0") < 0);
+  /* numbers of any length compare exactly, leading zeros aside (found by fuzz_policy) */
+  assert_true(mp_version_cmp("1.99999999999999999999", "1.99999999999999999998") > 0);
+  assert_true(mp_version_cmp("1.99999999999999999999", "1.100000000000000000000") < 0);
+  assert_int_equal(mp_version_cmp("1.007", "1.7"), 0);
+  assert_true(mp_version_cmp("2.0rc99999999999999999999", "2.0rc99999999999999999998") > 0);
+  assert_true(mp_version_cmp("99999999999999999999!1.0", "99999999999999999998!9.0") > 0);
+  assert_true(mp_version_cmp("1.0+99999999999999999999", "1.0+99999999999999999998") > 0);
+  assert_int_equal(mp_version_match("2111111111111111111111.5", "~=2111111111111111111111.0", NULL), 1);
+  assert_int_equal(mp_version_match("2111111111111111111112.0", "==2111111111111111111111.*", NULL), 0);
 }
 
 static void ranges(void **state) {

@@ -1,0 +1,23 @@
+{
+    "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+    "verificationMaterial": {
+        "x509CertificateChain": {
+            "certificates": [
+                {
+                    "rawBytes": "MIIBcjCCARmgAwIBAgIUNeo3tbw6DKTgJ6+QMRhVv8Ed9EAwCgYIKoZIzj0EAwIwDzENMAsGA1UEAwwEZnV6ejAeFw0yNjExMjUxNTI4MzdaFw0yNjEyMjUxNTI4MzdaMA8xDTALBgNVBAMMBGZ1enowWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATi0Oe0Ww6URtsYTHRlqBlVDzlWzHW/FIZsReGaG1/5qxdC+SmnfVlLrYpq9l2nAoBkGxRU+IdMsGg/QBg8PCXao1MwUTAdBgNVHQ4EFgQUrTYFHotGh9PawI6donmla0A1QWYwHwYDVR0jBBgwFoAUrTYFHotGh9PawI6donmla0A1QWYwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiAPQxbVpzBNAiN/YvBUvMxLcGn56nO8gvq+vvFQhBaOJgIgdt+ArYwEBsEaDzlPIZCTbXJj6M71pHTA6cfZxmmeKv0="
+                }
+            ]
+        },
+        "tlogEntries": []
+    },
+    "dsseEnvelope": {
+        "payload": "ewogICJfdHlwZSI6ICJodHRwczovL2luLXRvdG8uaW8vU3RhdGVtZW50L3YxIiwKICAic3ViamVjdCI6IFsKICAgIHsKICAgICAgIm5hbWUiOiAibW9kZWwiLAogICAgICAiZGlnZXN0IjogewogICAgICAgICJzaGEyNTYiOiAiYzQzYTQzMTYyZDY0MWQ3YTI3YWNjZjEzODIxOGRmYTk3MTQyODM1M2ZkN2ZlYmVjMTAyMjM5OGJlM2EzZGVmNyIKICAgICAgfQogICAgfQogIF0sCiAgInByZWRpY2F0ZVR5cGUiOiAiaHR0cHM6Ly9tb2RlbF9zaWduaW5nL3NpZ25hdHVyZS92MS4wIiwKICAicHJlZGljYXRlIjogewogICAgInJlc291cmNlcyI6IFsKICAgICAgewogICAgICAgICJuYW1lIjogInN1Yi9jb25maWcuanNvbiIsCiAgICAgICAgImFsZ29yaXRobSI6ICJzaGEyNTYiLAogICAgICAgICJkaWdlc3QiOiAiY2EzZDE2M2JhYjA1NTM4MTgyNzIyNjE0MDU2OGYzYmVmN2VhYWMxODdjZWJkNzY4NzhlMGI2M2U5ZTQ0MjM1NiIKICAgICAgfSwKICAgICAgewogICAgICAgICJuYW1lIjogIndlaWdodHMuYmluIiwKICAgICAgICAiYWxnb3JpdGhtIjogInNoYTI1NiIsCiAgICAgICAgImRpZ2VzdCI6ICJjZjk0NWI1MjM2ZTEwMWRiZTA0NzFkNTIwMGYyOGIxYWU2NGYyMWMxZjM1YmY1NWZjZjQwY2QwZmU0MmNkOGU3IgogICAgICB9CiAgICBdLAogICAgInNlcmlhbGl6YXRpb24iOiB7CiAgICAgICJtZXRob2QiOiAiZmlsZXMiLAogICAgICAiaGFzaF90eXBlIjogInNoYTI1NiIsCiAgICAgICJhbGxvd19zeW1saW5rcyI6IGZhbHNlLAogICAgICAiaWdub3JlX3BhdGhzIjogWwogICAgICAgICIuZ2l0IiwKICAgICAgICAiLmdpdGF0dHJpYnV0ZXMiLAogICAgICAgICIuZ2l0aHViIiwKICAgICAgICAiLmdpdGlnbm9yZSIKICAgICAgXQogICAgfQogIH0KfQ==",
+        "payloadType": "application/vnd.in-toto+json",
+        "signatures": [
+            {
+                "sig": "MEUCIC1+VjtK1qrU/RmRrFRTdUsAyZZmMGJ/8Bu0NT1qF+pRAiEA5RN22P3VcyVbFNUehBJyYe09pTTve5gw0AEFbucmO0A=",
+                "keyid": ""
+            }
+        ]
+    }
+}

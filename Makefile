@@ -45,7 +45,9 @@ B         := $(if $(BUILD_DIR),$(BUILD_DIR),$(if $(filter 1,$(FUZZ)),build-fuzz,
 
 PKGS      := libuv jansson libprotobuf-c openssl yaml-0.1 sqlite3 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libpq is loaded at run time by the PostgreSQL index backend (lib/index_pg.c),
+# not linked: its headers only.
+PKG_LIBS  := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null) -ldl
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g

@@ -220,12 +220,11 @@ int mp_attest_parse(const char *what, const uint8_t *data, size_t len, mp_attest
 }
 
 int mp_attest_load(const char *path, mp_attest_file **out, mp_err *e) {
-  uint8_t *data = NULL;
-  size_t len = 0;
-  int rc = mp_read_file(path, MP_ENVELOPE_MAX, &data, &len, e);
+  mp_file_buf fb;
+  int rc = mp_file_buf_read(path, MP_ENVELOPE_MAX, &fb, e);
   if (rc) return mp_err_prefix(e, "reading provenance");
-  rc = mp_attest_parse(path, data, len, out, e);
-  free(data);
+  rc = mp_attest_parse(path, fb.data, fb.len, out, e);
+  mp_file_buf_free(&fb);
   return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "encoding.h"
 #include "envelope.pb-c.h"
 
@@ -43,6 +44,33 @@ int mp_dsse_new(const char *type, const uint8_t *payload, size_t len, mp_dsse **
   return 0;
 }
 
+/* protobuf-c allocates a decoded envelope's fields through these: the
+ * payload (megabytes for a large provenance) lands in huge-page memory
+ * (bigmem.h) and is kept by the mp_dsse rather than copied. Each block
+ * starts with its mp_big_alloc size (0: malloc) so that it can be freed. */
+#define PB_HEADER 16
+#define PB_BIG ((size_t)1 << 20)
+
+static void *pb_alloc(void *ctx, size_t size) {
+  (void)ctx;
+  if (size > SIZE_MAX - PB_HEADER) return NULL;
+  size_t big = size >= PB_BIG ? size + PB_HEADER : 0;
+  uint8_t *p = big ? mp_big_alloc(big) : malloc(size + PB_HEADER);
+  if (!p) return NULL;
+  memcpy(p, &big, sizeof big);
+  return p + PB_HEADER;
+}
+
+static void pb_free(void *ctx, void *ptr) {
+  (void)ctx;
+  if (!ptr) return;
+  uint8_t *p = (uint8_t *)ptr - PB_HEADER;
+  size_t big;
+  memcpy(&big, p, sizeof big);
+  if (big) mp_big_free(p, big);
+  else free(p);
+}
+
 void mp_dsse_free(mp_dsse *d) {
   if (!d) return;
   mp_dsse_free(d->companion);
@@ -51,7 +79,8 @@ void mp_dsse_free(mp_dsse *d) {
     free(d->sigs[i].keyid);
   }
   free(d->sigs);
-  free(d->payload);
+  if (d->payload_from_pb) pb_free(NULL, d->payload);
+  else free(d->payload);
   free(d->payload_type);
   free(d);
 }
@@ -87,13 +116,16 @@ int mp_dsse_verify(const mp_dsse *d, const mp_key *const *keys, size_t nkeys, si
   if (min_valid == 0) min_valid = 1;
   if (d->nsigs == 0) return mp_err_set(e, MP_EVERIFY, "bad signature: envelope has no signatures");
   if (nkeys == 0) return mp_err_set(e, MP_EUSAGE, "no trusted key given");
-  uint8_t *pae = NULL;
-  size_t pae_len = 0;
-  int rc = mp_dsse_pae(d->payload_type, d->payload, d->payload_len, &pae, &pae_len, e);
-  if (rc) return rc;
+  /* PAE in two pieces, the header and the payload: the payload (megabytes
+   * for a large provenance) is hashed where it is, not copied */
+  size_t tlen = strlen(d->payload_type);
+  char *head = malloc(tlen + 64);
+  if (!head) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  int hn = snprintf(head, tlen + 64, "DSSEv1 %zu %s %zu ", tlen, d->payload_type, d->payload_len);
+  const mp_bytes pae[2] = {{(const uint8_t *)head, (size_t)hn}, {d->payload, d->payload_len}};
   unsigned char *used = calloc(nkeys, 1);
   if (!used) {
-    free(pae);
+    free(head);
     return mp_err_set(e, MP_ENOMEM, "out of memory");
   }
   for (size_t s = 0; s < d->nsigs; s++) {
@@ -105,7 +137,7 @@ int mp_dsse_verify(const mp_dsse *d, const mp_key *const *keys, size_t nkeys, si
     for (size_t i = 0; i <= nkeys; i++) {
       size_t k = i == 0 ? hint : i - 1;
       if (k == nkeys || used[k] || (i > 0 && k == hint)) continue;
-      if (mp_key_verify(keys[k], pae, pae_len, d->sigs[s].sig, d->sigs[s].sig_len, NULL) == 0) {
+      if (mp_key_verify_parts(keys[k], pae, 2, d->sigs[s].sig, d->sigs[s].sig_len, NULL) == 0) {
         used[k] = 1;
         r.valid++;
         if (!r.first) r.first = keys[k];
@@ -115,7 +147,7 @@ int mp_dsse_verify(const mp_dsse *d, const mp_key *const *keys, size_t nkeys, si
     }
   }
   free(used);
-  free(pae);
+  free(head);
   if (res) *res = r;
   if (r.valid >= min_valid) return 0;
   if (r.valid == 0)
@@ -126,58 +158,87 @@ int mp_dsse_verify(const mp_dsse *d, const mp_key *const *keys, size_t nkeys, si
                     r.valid, min_valid);
 }
 
-/* JSON text of a short string (quotes included), escaped by jansson. */
-static char *json_quote(const char *s) {
-  json_t *v = json_string(s);
-  char *out = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-  json_decref(v);
-  return out;
+/* The envelope's JSON is written piece by piece to an emitter, so that the
+ * same bytes can be produced into a buffer (mp_dsse_to_json) or compared
+ * with a file's bytes without building them (mp_dsse_json_equal). They are
+ * what jansson writes with JSON_COMPACT | JSON_SORT_KEYS (keys in sorted
+ * order, no spaces), which test_dsse checks; written directly because the
+ * payload is a long base64 string that jansson would escape byte by byte. */
+typedef struct emitter {
+  char *buf;          /* writing: the output; comparing: NULL */
+  const char *text;   /* comparing: the expected bytes */
+  size_t len, pos;    /* capacity (or text length) and position */
+  int differs;
+} emitter;
+
+static void emit(emitter *em, const char *s, size_t n) {
+  if (em->differs) return;
+  if (em->pos + n > em->len) {
+    em->differs = 1;
+    return;
+  }
+  if (em->buf) memcpy(em->buf + em->pos, s, n);
+  else if (memcmp(em->text + em->pos, s, n) != 0) em->differs = 1;
+  em->pos += n;
 }
 
-/* Written directly rather than through json_dumps: the payload is a long
- * base64 string that jansson would escape byte by byte. The bytes are what
- * jansson writes with JSON_COMPACT | JSON_SORT_KEYS (keys in sorted order,
- * no spaces), which test_dsse checks. */
-int mp_dsse_to_json(const mp_dsse *d, char **out, size_t *outlen, mp_err *e) {
-  char *payload = mp_b64_encode(d->payload, d->payload_len);
-  char *type = json_quote(d->payload_type);
-  size_t cap = (payload ? strlen(payload) : 0) + (type ? strlen(type) : 0) + 64;
-  char **sigs = calloc(d->nsigs + 1, sizeof *sigs), **kids = calloc(d->nsigs + 1, sizeof *kids);
-  int rc = 0;
-  if (!payload || !type || !sigs || !kids) {
-    rc = mp_err_set(e, MP_ENOMEM, "out of memory encoding envelope");
-    goto done;
+static void emit_str(emitter *em, const char *s) { emit(em, s, strlen(s)); }
+
+static void emit_b64(emitter *em, const uint8_t *in, size_t len) {
+  char chunk[4096];
+  for (size_t off = 0; off < len && !em->differs; off += 3072) {
+    size_t n = len - off < 3072 ? len - off : 3072;
+    emit(em, chunk, mp_b64_encode_into(in + off, n, chunk));
   }
+}
+
+/* A JSON string as jansson quotes it (compact, escapes as json_dumps). */
+static int emit_quoted(emitter *em, const char *s) {
+  json_t *v = json_string(s);
+  char *q = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+  json_decref(v);
+  if (!q) return -1;
+  emit_str(em, q);
+  free(q);
+  return 0;
+}
+
+static int emit_envelope(emitter *em, const mp_dsse *d) {
+  emit_str(em, "{\"payload\":\"");
+  emit_b64(em, d->payload, d->payload_len);
+  emit_str(em, "\",\"payloadType\":");
+  if (emit_quoted(em, d->payload_type)) return -1;
+  emit_str(em, ",\"signatures\":[");
   for (size_t i = 0; i < d->nsigs; i++) {
-    sigs[i] = mp_b64_encode(d->sigs[i].sig, d->sigs[i].sig_len);
-    kids[i] = json_quote(d->sigs[i].keyid ? d->sigs[i].keyid : "");
-    if (!sigs[i] || !kids[i]) {
-      rc = mp_err_set(e, MP_ENOMEM, "out of memory encoding envelope");
-      goto done;
-    }
-    cap += strlen(sigs[i]) + strlen(kids[i]) + 32;
+    emit_str(em, i ? ",{\"keyid\":" : "{\"keyid\":");
+    if (emit_quoted(em, d->sigs[i].keyid ? d->sigs[i].keyid : "")) return -1;
+    emit_str(em, ",\"sig\":\"");
+    emit_b64(em, d->sigs[i].sig, d->sigs[i].sig_len);
+    emit_str(em, "\"}");
   }
-  char *text = malloc(cap);
-  if (!text) {
-    rc = mp_err_set(e, MP_ENOMEM, "out of memory encoding envelope");
-    goto done;
-  }
-  size_t o = (size_t)snprintf(text, cap, "{\"payload\":\"%s\",\"payloadType\":%s,\"signatures\":[", payload, type);
+  emit_str(em, "]}");
+  return 0;
+}
+
+int mp_dsse_to_json(const mp_dsse *d, char **out, size_t *outlen, mp_err *e) {
+  /* quoted strings grow at most 6x (\u00XX) */
+  size_t cap = mp_b64_encoded_len(d->payload_len) + 6 * strlen(d->payload_type) + 64;
   for (size_t i = 0; i < d->nsigs; i++)
-    o += (size_t)snprintf(text + o, cap - o, "%s{\"keyid\":%s,\"sig\":\"%s\"}", i ? "," : "", kids[i], sigs[i]);
-  o += (size_t)snprintf(text + o, cap - o, "]}");
-  *out = text;
-  *outlen = o;
-done:
-  free(payload);
-  free(type);
-  for (size_t i = 0; sigs && kids && i < d->nsigs; i++) {
-    free(sigs[i]);
-    free(kids[i]);
+    cap += mp_b64_encoded_len(d->sigs[i].sig_len) + 6 * (d->sigs[i].keyid ? strlen(d->sigs[i].keyid) : 0) + 32;
+  emitter em = {.buf = malloc(cap + 1), .len = cap};
+  if (!em.buf || emit_envelope(&em, d) != 0 || em.differs) {
+    free(em.buf);
+    return mp_err_set(e, MP_ENOMEM, "out of memory encoding envelope");
   }
-  free(sigs);
-  free(kids);
-  return rc;
+  em.buf[em.pos] = '\0';
+  *out = em.buf;
+  *outlen = em.pos;
+  return 0;
+}
+
+int mp_dsse_json_equal(const mp_dsse *d, const uint8_t *text, size_t len) {
+  emitter em = {.text = (const char *)text, .len = len};
+  return emit_envelope(&em, d) == 0 && !em.differs && em.pos == len;
 }
 
 static int b64_field(json_t *obj, const char *name, uint8_t **out, size_t *outlen, mp_err *e) {
@@ -277,7 +338,8 @@ int mp_dsse_to_pb(const mp_dsse *d, uint8_t **out, size_t *outlen, mp_err *e) {
 }
 
 int mp_dsse_from_pb(const uint8_t *buf, size_t len, mp_dsse **out, mp_err *e) {
-  Io__Intoto__Envelope *env = io__intoto__envelope__unpack(NULL, len, buf);
+  ProtobufCAllocator pb_allocator = {.alloc = pb_alloc, .free = pb_free, .allocator_data = NULL};
+  Io__Intoto__Envelope *env = io__intoto__envelope__unpack(&pb_allocator, len, buf);
   if (!env) return mp_err_set(e, MP_EPARSE, "envelope: malformed protobuf");
   /* The payload buffer (megabytes for a large provenance) is taken over
    * from the decoded message rather than copied: protobuf-c allocated it
@@ -289,6 +351,7 @@ int mp_dsse_from_pb(const uint8_t *buf, size_t len, mp_dsse **out, mp_err *e) {
   } else if (env->payload.len) {
     d->payload = env->payload.data;
     d->payload_len = env->payload.len;
+    d->payload_from_pb = 1;
     env->payload.data = NULL;
     env->payload.len = 0;
   } else if (!(d->payload = malloc(1))) {
@@ -305,7 +368,7 @@ int mp_dsse_from_pb(const uint8_t *buf, size_t len, mp_dsse **out, mp_err *e) {
     rc = add_sig(d, sig, s->sig.len, s->keyid && *s->keyid ? s->keyid : NULL, e);
     if (rc) free(sig);
   }
-  io__intoto__envelope__free_unpacked(env, NULL);
+  io__intoto__envelope__free_unpacked(env, &pb_allocator);
   if (rc) {
     mp_dsse_free(d);
     return rc;

@@ -32,6 +32,7 @@ struct mp_dsse {
   char *payload_type;
   uint8_t *payload;
   size_t payload_len;
+  int payload_from_pb;  /* payload allocated by the protobuf decoder (dsse.c frees it) */
   mp_dsse_sig *sigs;
   size_t nsigs;
   /* The same statement as a signed protobuf payload (attest.h), or NULL.
@@ -67,6 +68,9 @@ int mp_dsse_verify(const mp_dsse *d, const mp_key *const *keys, size_t nkeys, si
 /* JSON: {"payload":B64,"payloadType":T,"signatures":[{"keyid":K,"sig":B64}]}
  * on one line, no trailing newline. */
 int mp_dsse_to_json(const mp_dsse *d, char **out, size_t *outlen, mp_err *e);
+/* True when text is exactly what mp_dsse_to_json writes for d (compared as
+ * it is produced, nothing allocated for the payload). */
+int mp_dsse_json_equal(const mp_dsse *d, const uint8_t *text, size_t len);
 /* Strict parse of one envelope (standard or URL-safe base64 accepted). */
 int mp_dsse_from_json(const char *text, size_t len, mp_dsse **out, mp_err *e);
 /* jansson object -> envelope (for envelopes embedded in other JSON). */

@@ -68,6 +68,11 @@ size_t mp_b64_encoded_len(size_t len) { return (len + 2) / 3 * 4; }
 char *mp_b64_encode(const uint8_t *in, size_t len) {
   char *out = malloc(mp_b64_encoded_len(len) + 1);
   if (!out) return NULL;
+  out[mp_b64_encode_into(in, len, out)] = '\0';
+  return out;
+}
+
+size_t mp_b64_encode_into(const uint8_t *in, size_t len, char *out) {
   size_t o = 0, i = 0;
   for (; i + 3 <= len; i += 3) {
     uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
@@ -89,8 +94,7 @@ char *mp_b64_encode(const uint8_t *in, size_t len) {
     out[o++] = b64std[(v >> 6) & 63];
     out[o++] = '=';
   }
-  out[o] = '\0';
-  return out;
+  return o;
 }
 
 static int b64val(char c) {

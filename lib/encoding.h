@@ -27,6 +27,9 @@ int mp_utf8_valid(const char *s);
 size_t mp_b64_encoded_len(size_t len);
 /* Returns a malloc'd NUL-terminated string, or NULL on OOM. */
 char *mp_b64_encode(const uint8_t *in, size_t len);
+/* Writes the encoding (mp_b64_encoded_len(len) chars, no NUL) to out;
+ * returns its length. */
+size_t mp_b64_encode_into(const uint8_t *in, size_t len, char *out);
 /* Decodes into a malloc'd buffer (*out, *outlen); -1 if malformed or OOM. */
 int mp_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outlen);
 

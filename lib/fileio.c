@@ -2,6 +2,8 @@
  * same directory, fsync, rename over path, fsync the directory. */
 #include "fileio.h"
 
+#include "bigmem.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -58,6 +60,49 @@ int mp_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen, mp
   *out = buf;
   *outlen = len;
   return 0;
+}
+
+#define BIG_FILE ((size_t)1 << 20)
+
+int mp_file_buf_read(const char *path, size_t max, mp_file_buf *out, mp_err *e) {
+  memset(out, 0, sizeof *out);
+  struct stat sb;
+  int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size >= BIG_FILE &&
+      (uint64_t)sb.st_size < max) {
+    size_t cap = (size_t)sb.st_size + 1; /* a spare byte: a file that grew is seen */
+    uint8_t *buf = mp_big_alloc(cap + 1);
+    size_t len = 0;
+    while (buf && len < cap) {
+      ssize_t n = read(fd, buf + len, cap - len);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int saved = errno;
+        mp_big_free(buf, cap + 1);
+        close(fd);
+        return mp_err_errno(e, MP_EIO, saved, "reading %s", path);
+      }
+      if (n == 0) break;
+      len += (size_t)n;
+    }
+    if (buf && len < cap) {
+      close(fd);
+      buf[len] = '\0';
+      out->data = buf;
+      out->len = len;
+      out->big = cap + 1;
+      return 0;
+    }
+    if (buf) mp_big_free(buf, cap + 1); /* it grew while read: read it the ordinary way */
+  }
+  if (fd >= 0) close(fd);
+  return mp_read_file(path, max, &out->data, &out->len, e);
+}
+
+void mp_file_buf_free(mp_file_buf *b) {
+  if (b->big) mp_big_free(b->data, b->big);
+  else free(b->data);
+  memset(b, 0, sizeof *b);
 }
 
 static int write_all(int fd, const void *data, size_t len) {

@@ -12,6 +12,16 @@
 /* Reads all of path (at most max bytes) into a malloc'd, NUL-terminated
  * buffer. "-" reads standard input. */
 int mp_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen, mp_err *e);
+
+/* The same for a file read, used and released at once: a large regular file
+ * goes into huge-page memory (bigmem.h). data is NUL-terminated. */
+typedef struct mp_file_buf {
+  uint8_t *data;
+  size_t len;
+  size_t big;  /* mp_big_alloc size, 0: malloc'd */
+} mp_file_buf;
+int mp_file_buf_read(const char *path, size_t max, mp_file_buf *out, mp_err *e);
+void mp_file_buf_free(mp_file_buf *b);
 /* Writes data to path via a temporary file in the same directory, fsync and
  * rename. mode applies to the new file. With exclusive, an existing path is
  * an MP_EEXISTS error. */

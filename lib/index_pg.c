@@ -7,6 +7,7 @@
  * in one round trip: one statement of data-modifying CTEs whose row lists
  * travel as arrays (unnest). Messages show the URL without its password.
  * Server notices are discarded: the library never prints. */
+#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,20 +19,69 @@
 
 #define WRITER_LOCK "7012345019"  /* pg_advisory_xact_lock key: mlprov index writers */
 
+/* libpq is loaded when a PostgreSQL index is opened rather than linked: it
+ * brings eighteen libraries (Kerberos, LDAP, GnuTLS, ...) whose loading and
+ * relocation cost every mlprov command about 10 ms at start-up, for a
+ * backend most runs never use. */
+typedef struct pq_api {
+  void *lib;
+  PGconn *(*connectdb)(const char *);
+  ConnStatusType (*status)(const PGconn *);
+  PQnoticeProcessor (*setNoticeProcessor)(PGconn *, PQnoticeProcessor, void *);
+  void (*finish)(PGconn *);
+  char *(*errorMessage)(const PGconn *);
+  PGresult *(*exec)(PGconn *, const char *);
+  PGresult *(*execParams)(PGconn *, const char *, int, const Oid *, const char *const *, const int *, const int *, int);
+  ExecStatusType (*resultStatus)(const PGresult *);
+  char *(*resultErrorMessage)(const PGresult *);
+  char *(*cmdStatus)(PGresult *);
+  int (*ntuples)(const PGresult *);
+  int (*getisnull)(const PGresult *, int, int);
+  char *(*getvalue)(const PGresult *, int, int);
+  unsigned char *(*unescapeBytea)(const unsigned char *, size_t *);
+  void (*freemem)(void *);
+  void (*clear)(PGresult *);
+} pq_api;
+
+static int pq_load(pq_api *pq, mp_err *e) {
+  pq->lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+  if (!pq->lib)
+    return mp_err_set(e, MP_EUNSUPPORTED, "a PostgreSQL index needs libpq (apt-get install libpq5): %s", dlerror());
+  static const struct {
+    const char *name;
+    size_t off;
+  } syms[] = {
+#define SYM(f) {"PQ" #f, offsetof(pq_api, f)}
+      SYM(connectdb), SYM(status),  SYM(setNoticeProcessor), SYM(finish),   SYM(errorMessage), SYM(exec),
+      SYM(execParams), SYM(resultStatus), SYM(resultErrorMessage), SYM(cmdStatus), SYM(ntuples), SYM(getisnull),
+      SYM(getvalue),  SYM(unescapeBytea), SYM(freemem), SYM(clear),
+#undef SYM
+  };
+  for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+    void *f = dlsym(pq->lib, syms[i].name);
+    if (!f) /* left loaded, as after use (see pg_close) */
+      return mp_err_set(e, MP_EUNSUPPORTED, "libpq.so.5 has no %s", syms[i].name);
+    memcpy((char *)pq + syms[i].off, &f, sizeof f);
+  }
+  return 0;
+}
+
 struct mp_idb {
+  pq_api pq;
   PGconn *c;
   char *where; /* URL without password */
 };
 
 struct mp_idb_rows {
+  const pq_api *pq;
   PGresult *res;
   int row, nrows;
   unsigned char *blob;
 };
 
 static int fail(mp_idb *db, const PGresult *r, mp_err *e, const char *what) {
-  const char *msg = r ? PQresultErrorMessage(r) : NULL;
-  if (!msg || !*msg) msg = PQerrorMessage(db->c);
+  const char *msg = r ? db->pq.resultErrorMessage(r) : NULL;
+  if (!msg || !*msg) msg = db->pq.errorMessage(db->c);
   size_t n = strlen(msg);
   while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) n--;
   return mp_err_set(e, MP_EIO, "index %s: %s: %.*s", db->where, what, (int)n, msg);
@@ -66,16 +116,18 @@ static void quiet(void *arg, const char *msg) {
 
 static void pg_close(mp_idb *db) {
   if (!db) return;
-  PQfinish(db->c);
+  if (db->c) db->pq.finish(db->c);
+  /* libpq stays loaded: unloading it would run its and its libraries'
+   * destructors while OpenSSL, shared with mlprov, is still in use */
   free(db->where);
   free(db);
 }
 
 static int pg_exec(mp_idb *db, const char *sql, mp_err *e) {
-  PGresult *r = PQexec(db->c, sql);
-  ExecStatusType s = PQresultStatus(r);
+  PGresult *r = db->pq.exec(db->c, sql);
+  ExecStatusType s = db->pq.resultStatus(r);
   int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0 : fail(db, r, e, "executing");
-  PQclear(r);
+  db->pq.clear(r);
   return rc;
 }
 
@@ -86,13 +138,19 @@ static int pg_open(const char *target, int create, mp_idb **out, mp_err *e) {
     free(db);
     return mp_err_set(e, MP_ENOMEM, "out of memory");
   }
-  db->c = PQconnectdb(target);
-  if (!db->c || PQstatus(db->c) != CONNECTION_OK) {
+  int lrc = pq_load(&db->pq, e);
+  if (lrc) {
+    mp_err_prefix(e, "index %s", db->where);
+    pg_close(db);
+    return lrc;
+  }
+  db->c = db->pq.connectdb(target);
+  if (!db->c || db->pq.status(db->c) != CONNECTION_OK) {
     int rc = db->c ? fail(db, NULL, e, "connecting") : mp_err_set(e, MP_ENOMEM, "out of memory");
     pg_close(db);
     return rc;
   }
-  PQsetNoticeProcessor(db->c, quiet, NULL);
+  db->pq.setNoticeProcessor(db->c, quiet, NULL);
   int rc = pg_exec(db, "SET client_min_messages = warning", e);
   if (rc) {
     pg_close(db);
@@ -104,11 +162,11 @@ static int pg_open(const char *target, int create, mp_idb **out, mp_err *e) {
 
 static int pg_params(mp_idb *db, const char *sql, int n, const char *const *vals, const int *lens,
                      const int *fmts, PGresult **out, mp_err *e) {
-  PGresult *r = PQexecParams(db->c, sql, n, NULL, vals, lens, fmts, 0);
-  ExecStatusType s = PQresultStatus(r);
+  PGresult *r = db->pq.execParams(db->c, sql, n, NULL, vals, lens, fmts, 0);
+  ExecStatusType s = db->pq.resultStatus(r);
   if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
     int rc = fail(db, r, e, "running a statement");
-    PQclear(r);
+    db->pq.clear(r);
     return rc;
   }
   *out = r;
@@ -124,34 +182,35 @@ static int pg_query(mp_idb *db, const char *sql, const char *const *params, size
     free(r);
     return rc;
   }
+  r->pq = &db->pq;
   r->row = -1;
-  r->nrows = PQntuples(r->res);
+  r->nrows = db->pq.ntuples(r->res);
   *out = r;
   return 0;
 }
 
 static int pg_next(mp_idb_rows *r, mp_err *e) {
   (void)e;
-  PQfreemem(r->blob);
+  r->pq->freemem(r->blob);
   r->blob = NULL;
   return ++r->row < r->nrows ? 1 : 0;
 }
 
 static const char *pg_col(mp_idb_rows *r, int i) {
-  return PQgetisnull(r->res, r->row, i) ? NULL : PQgetvalue(r->res, r->row, i);
+  return r->pq->getisnull(r->res, r->row, i) ? NULL : r->pq->getvalue(r->res, r->row, i);
 }
 
 static const uint8_t *pg_col_blob(mp_idb_rows *r, int i, size_t *len) {
-  PQfreemem(r->blob);
-  r->blob = PQunescapeBytea((const unsigned char *)PQgetvalue(r->res, r->row, i), len);
+  r->pq->freemem(r->blob);
+  r->blob = r->pq->unescapeBytea((const unsigned char *)r->pq->getvalue(r->res, r->row, i), len);
   if (!r->blob) *len = 0;
   return r->blob ? r->blob : (const uint8_t *)"";
 }
 
 static void pg_rows_free(mp_idb_rows *r) {
   if (!r) return;
-  PQfreemem(r->blob);
-  PQclear(r->res);
+  r->pq->freemem(r->blob);
+  r->pq->clear(r->res);
   free(r);
 }
 
@@ -160,18 +219,18 @@ static int pg_begin(mp_idb *db, mp_err *e) {
 }
 
 static int pg_commit(mp_idb *db, mp_err *e) {
-  PGresult *r = PQexec(db->c, "COMMIT");
+  PGresult *r = db->pq.exec(db->c, "COMMIT");
   /* COMMIT of a failed transaction "succeeds" as ROLLBACK */
-  int rc = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0
+  int rc = db->pq.resultStatus(r) == PGRES_COMMAND_OK && strcmp(db->pq.cmdStatus(r), "COMMIT") == 0
                ? 0
-               : (PQresultStatus(r) == PGRES_COMMAND_OK
+               : (db->pq.resultStatus(r) == PGRES_COMMAND_OK
                       ? mp_err_set(e, MP_EIO, "index %s: transaction was rolled back", db->where)
                       : fail(db, r, e, "committing"));
-  PQclear(r);
+  db->pq.clear(r);
   return rc;
 }
 
-static void pg_rollback(mp_idb *db) { PQclear(PQexec(db->c, "ROLLBACK")); }
+static void pg_rollback(mp_idb *db) { db->pq.clear(db->pq.exec(db->c, "ROLLBACK")); }
 
 /* --- array literals ----------------------------------------------------------- */
 
@@ -251,13 +310,13 @@ static int pg_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, i
   const char *v[6] = {arr[0].s, arr[1].s, arr[2].s, arr[3].s, arr[4].s, arr[5].s};
   PGresult *r = NULL;
   if (rc == 0) rc = pg_params(db, sql, 6, v, NULL, NULL, &r, e);
-  if (rc == 0 && PQntuples(r) != (int)n)
-    rc = mp_err_set(e, MP_EINTERNAL, "index %s: %d package ids for %zu packages", db->where, PQntuples(r), n);
+  if (rc == 0 && db->pq.ntuples(r) != (int)n)
+    rc = mp_err_set(e, MP_EINTERNAL, "index %s: %d package ids for %zu packages", db->where, db->pq.ntuples(r), n);
   for (int i = 0; rc == 0 && i < (int)n; i++) {
-    if (PQgetisnull(r, i, 1)) rc = mp_err_set(e, MP_EINTERNAL, "index %s: package row missing after insert", db->where);
-    else ids[i] = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+    if (db->pq.getisnull(r, i, 1)) rc = mp_err_set(e, MP_EINTERNAL, "index %s: package row missing after insert", db->where);
+    else ids[i] = strtoll(db->pq.getvalue(r, i, 1), NULL, 10);
   }
-  PQclear(r);
+  db->pq.clear(r);
   for (int c = 0; c < 6; c++) free(arr[c].s);
   return rc;
 }
@@ -341,10 +400,10 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
   PGresult *r = NULL;
   if (rc == 0) rc = pg_params(db, sql, NPARAMS, v, lens, fmts, &r, e);
   if (rc == 0) {
-    if (PQntuples(r) == 0) rc = MP_EEXISTS; /* content address already indexed: nothing written */
-    else *att_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    if (db->pq.ntuples(r) == 0) rc = MP_EEXISTS; /* content address already indexed: nothing written */
+    else *att_id = strtoll(db->pq.getvalue(r, 0, 0), NULL, 10);
   }
-  PQclear(r);
+  db->pq.clear(r);
   for (int i = 0; i < 15; i++) free(arr[i].s);
   return rc;
 }

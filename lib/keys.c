@@ -3,6 +3,8 @@
  * chosen from the curve (P-256/SHA-256, P-384/SHA-384, P-521/SHA-512). */
 #include "keys.h"
 
+#include "bigmem.h"
+
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -273,6 +275,38 @@ int mp_key_sign(const mp_key *k, const uint8_t *msg, size_t len, uint8_t **sig, 
   EVP_MD_CTX_free(ctx);
   *sig = out;
   *siglen = n;
+  return 0;
+}
+
+int mp_key_verify_parts(const mp_key *k, const mp_bytes *parts, size_t nparts, const uint8_t *sig, size_t siglen,
+                        mp_err *e) {
+  if (k->type == MP_KEY_ED25519) {
+    size_t total = 0, o = 0;
+    for (size_t i = 0; i < nparts; i++) total += parts[i].len;
+    int big = total >= ((size_t)1 << 20);
+    uint8_t *msg = big ? mp_big_alloc(total) : calloc(1, total ? total : 1);
+    if (!msg) return mp_err_set(e, MP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nparts; i++) {
+      if (parts[i].len) memcpy(msg + o, parts[i].data, parts[i].len);
+      o += parts[i].len;
+    }
+    int rc = mp_key_verify(k, msg, total, sig, siglen, e);
+    if (big) mp_big_free(msg, total);
+    else free(msg);
+    return rc;
+  }
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!ctx || EVP_DigestVerifyInit(ctx, NULL, md_for(k->type), NULL, k->pkey) != 1) {
+    EVP_MD_CTX_free(ctx);
+    return mp_err_openssl(e, MP_ECRYPTO, "initialising verification");
+  }
+  int ok = 1;
+  for (size_t i = 0; ok == 1 && i < nparts; i++)
+    if (parts[i].len) ok = EVP_DigestVerifyUpdate(ctx, parts[i].data, parts[i].len);
+  if (ok == 1) ok = EVP_DigestVerifyFinal(ctx, sig, siglen);
+  EVP_MD_CTX_free(ctx);
+  ERR_clear_error();
+  if (ok != 1) return mp_err_set(e, MP_EVERIFY, "signature does not verify with key %.16s", k->keyid);
   return 0;
 }
 

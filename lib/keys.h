@@ -57,4 +57,14 @@ int mp_key_sign(const mp_key *k, const uint8_t *msg, size_t len, uint8_t **sig, 
 int mp_key_verify(const mp_key *k, const uint8_t *msg, size_t len, const uint8_t *sig,
                   size_t siglen, mp_err *e);
 
+/* The same for a message given in pieces (their concatenation is what was
+ * signed): ECDSA hashes them as they are, without building the message;
+ * Ed25519, which signs the whole message, gets it assembled. */
+typedef struct mp_bytes {
+  const uint8_t *data;
+  size_t len;
+} mp_bytes;
+int mp_key_verify_parts(const mp_key *k, const mp_bytes *parts, size_t nparts, const uint8_t *sig, size_t siglen,
+                        mp_err *e);
+
 #endif

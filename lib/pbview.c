@@ -1,6 +1,8 @@
 /* pbview.c — see pbview.h. */
 #include "pbview.h"
 
+#include "bigmem.h"
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,33 +64,49 @@ int mp_pb_has_subject(const mp_pb_statement *st, const char *hex) {
 typedef struct arena_block {
   struct arena_block *next;
   size_t used, cap;
+  int big;  /* from mp_big_alloc, else malloc */
   max_align_t data[];
 } arena_block;
 
 struct mp_pb_doc {
   mp_pb_statement *st;
   arena_block *blocks;
+  size_t block_size;  /* standard block capacity, set from the input size */
   int failed;
 };
 
-#define ARENA_BLOCK (256u << 10)
+/* A statement decodes into several times its encoded size of small
+ * messages. Small documents use malloc'd blocks; large ones (a provenance
+ * with 10,000 dependencies: megabytes) use huge-page blocks from
+ * mp_big_alloc, which make that a few page faults instead of thousands. */
+#define ARENA_SMALL ((size_t)64 << 10)
+#define ARENA_BIG ((size_t)2 << 20)
+
+static arena_block *new_block(size_t cap) {
+  int big = sizeof(arena_block) + cap >= ARENA_BIG / 2;
+  if (big) cap = (sizeof(arena_block) + cap + ARENA_BIG - 1) / ARENA_BIG * ARENA_BIG - sizeof(arena_block);
+  arena_block *b = big ? mp_big_alloc(sizeof *b + cap) : malloc(sizeof *b + cap);
+  if (!b) return NULL;
+  b->used = 0;
+  b->cap = cap;
+  b->big = big;
+  return b;
+}
 
 static void *arena_alloc(void *ctx, size_t size) {
   mp_pb_doc *d = ctx;
   size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
   arena_block *b = d->blocks;
   if (!b || b->cap - b->used < size) {
-    size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-    arena_block *nb = malloc(sizeof *nb + cap);
+    size_t cap = size > d->block_size ? size : d->block_size;
+    arena_block *nb = new_block(cap);
     if (!nb) {
       d->failed = 1;
       return NULL;
     }
-    nb->used = 0;
-    nb->cap = cap;
     /* a block bigger than the standard size goes behind the current one so
      * the current block's free space is not wasted */
-    if (b && cap > ARENA_BLOCK) {
+    if (b && cap > d->block_size) {
       nb->next = b->next;
       b->next = nb;
     } else {
@@ -110,7 +128,8 @@ static void arena_free(void *ctx, void *p) {
 static void doc_release(mp_pb_doc *d) {
   for (arena_block *b = d->blocks, *n; b; b = n) {
     n = b->next;
-    free(b);
+    if (b->big) mp_big_free(b, sizeof *b + b->cap);
+    else free(b);
   }
   free(d);
 }
@@ -118,6 +137,7 @@ static void doc_release(mp_pb_doc *d) {
 mp_pb_doc *mp_pb_doc_unpack(const uint8_t *buf, size_t len) {
   mp_pb_doc *d = calloc(1, sizeof *d);
   if (!d) return NULL;
+  d->block_size = len >= ARENA_BIG / 8 ? ARENA_BIG - sizeof(arena_block) : ARENA_SMALL;
   ProtobufCAllocator a = {.alloc = arena_alloc, .free = arena_free, .allocator_data = d};
   d->st = in_toto_attestation__v1__statement__unpack(&a, len, buf);
   if (!d->st || d->failed) {

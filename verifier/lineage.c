@@ -113,17 +113,13 @@ static mp_attest_file *pb_twin_of(const char *file, char **pb_path) {
   char *pb = malloc(n + 4);
   if (!pb) return NULL;
   snprintf(pb, n + 4, "%.*s%s", (int)(n - sl), file, MP_ATTEST_PB_SUFFIX);
-  uint8_t *text = NULL;
-  size_t len = 0;
+  mp_file_buf text = {0};
   mp_attest_file *f = NULL;
-  char *json = NULL;
-  size_t jlen = 0;
   int same = access(pb, R_OK) == 0 && mp_attest_load(pb, &f, NULL) == 0 && f->n == 1 &&
-             f->entries[0].env->companion && mp_read_file(file, MP_ENVELOPE_MAX, &text, &len, NULL) == 0 &&
-             mp_dsse_to_json(f->entries[0].env, &json, &jlen, NULL) == 0 && len == jlen + 1 &&
-             memcmp(text, json, jlen) == 0 && text[jlen] == '\n';
-  free(text);
-  free(json);
+             f->entries[0].env->companion && mp_file_buf_read(file, MP_ENVELOPE_MAX, &text, NULL) == 0 &&
+             text.len > 0 && text.data[text.len - 1] == '\n' &&
+             mp_dsse_json_equal(f->entries[0].env, text.data, text.len - 1);
+  mp_file_buf_free(&text);
   if (!same) {
     mp_attest_file_free(f);
     free(pb);

@@ -1,6 +1,7 @@
 /* test_fileio.c — atomic writes (exclusive refuses an existing file), the
  * numbered backups both the provenance (link: the original stays) and the
- * journal (move: the name becomes free) use, and path normalisation. */
+ * journal (move: the name becomes free) use, path normalisation, and the
+ * read-use-release file buffers (huge-page memory for large files). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,39 @@ static void numbered_backups(void **state) {
   assert_int_not_equal(access(p, F_OK), 0);
 }
 
+/* mp_file_buf_read: small files the ordinary way, large ones into
+ * huge-page memory; the same bytes, NUL-terminated, and errors named. */
+static void file_buffers(void **state) {
+  (void)state;
+  static const size_t sizes[] = {0, 1, 4095, (1u << 20) - 1, 1u << 20, (3u << 20) + 17};
+  char path[128];
+  snprintf(path, sizeof path, "%s/buf", dir);
+  for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+    size_t n = sizes[t];
+    uint8_t *data = malloc(n + 1);
+    for (size_t i = 0; i < n; i++) data[i] = (uint8_t)(i * 31 + t);
+    mp_err e;
+    assert_int_equal(mp_write_file(path, data, n, 0644, 0, &e), 0);
+    mp_file_buf fb;
+    assert_int_equal(mp_file_buf_read(path, 64u << 20, &fb, &e), 0);
+    assert_int_equal(fb.len, n);
+    if (n) assert_memory_equal(fb.data, data, n);
+    assert_int_equal(fb.data[n], 0);
+    assert_int_equal(fb.big != 0, n >= (1u << 20));
+    mp_file_buf_free(&fb);
+    assert_null(fb.data);
+    free(data);
+  }
+  mp_file_buf fb;
+  mp_err e;
+  char missing[160];
+  snprintf(missing, sizeof missing, "%s/missing", dir);
+  assert_int_equal(mp_file_buf_read(missing, 1024, &fb, &e), MP_EIO);
+  assert_non_null(strstr(e.msg, "missing"));
+  assert_int_equal(mp_file_buf_read(path, 1024, &fb, &e), MP_ELIMIT);
+  mp_file_buf_free(&fb);
+}
+
 static void normalise(void **state) {
   (void)state;
   static const char *cases[][2] = {{"/a//b/./c/", "/a/b/c"}, {"/a/b/../c", "/a/c"}, {"/..", "/"}, {"/", "/"}};
@@ -88,6 +122,7 @@ int main(void) {
       cmocka_unit_test(writes_and_exclusive),
       cmocka_unit_test(numbered_backups),
       cmocka_unit_test(normalise),
+      cmocka_unit_test(file_buffers),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -294,7 +294,79 @@ int mp_dsse_from_json_value(const void *json_obj, mp_dsse **out, mp_err *e) {
   return 0;
 }
 
+/* --- the compact form, read without a JSON tree -------------------------- */
+
+/* A JSON string without escapes at *p (opening quote included): its bytes
+ * between the quotes, or 0 if it has an escape or a control character (the
+ * general parser then decides). */
+static int plain_string(const char **p, const char *end, const char **str, size_t *n) {
+  const char *q = *p;
+  if (q >= end || *q != '"') return 0;
+  const char *start = ++q;
+  while (q < end && *q != '"') {
+    if (*q == '\\' || (unsigned char)*q < 0x20) return 0;
+    q++;
+  }
+  if (q >= end) return 0;
+  *str = start;
+  *n = (size_t)(q - start);
+  *p = q + 1;
+  return 1;
+}
+
+static int literal(const char **p, const char *end, const char *lit) {
+  size_t n = strlen(lit);
+  if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0) return 0;
+  *p += n;
+  return 1;
+}
+
+static char *text_copy(const char *s, size_t n) {
+  char *c = malloc(n + 1);
+  if (c) {
+    memcpy(c, s, n);
+    c[n] = '\0';
+  }
+  return c;
+}
+
+int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out) {
+  const char *p = text, *end = text + len;
+  while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n')) end--;
+  const char *payload, *type, *kid, *sig;
+  size_t payload_n, type_n, kid_n, sig_n;
+  if (!literal(&p, end, "{\"payload\":") || !plain_string(&p, end, &payload, &payload_n) ||
+      !literal(&p, end, ",\"payloadType\":") || !plain_string(&p, end, &type, &type_n) ||
+      !literal(&p, end, ",\"signatures\":["))
+    return 0;
+  mp_dsse *d = calloc(1, sizeof *d);
+  if (!d) return -1;
+  int ok = (d->payload_type = text_copy(type, type_n)) != NULL && mp_utf8_valid(d->payload_type) &&
+           strlen(d->payload_type) == type_n &&
+           mp_b64_decode(payload, payload_n, &d->payload, &d->payload_len) == 0;
+  for (int first = 1; ok && !literal(&p, end, "]}"); first = 0) {
+    char *keyid = NULL;
+    uint8_t *raw = NULL;
+    size_t raw_n = 0;
+    ok = (first || literal(&p, end, ",")) && literal(&p, end, "{\"keyid\":") && plain_string(&p, end, &kid, &kid_n) &&
+         literal(&p, end, ",\"sig\":") && plain_string(&p, end, &sig, &sig_n) && literal(&p, end, "}") &&
+         (keyid = text_copy(kid, kid_n)) != NULL && mp_utf8_valid(keyid) && strlen(keyid) == kid_n &&
+         mp_b64_decode(sig, sig_n, &raw, &raw_n) == 0 && add_sig(d, raw, raw_n, keyid, NULL) == 0;
+    if (!ok) free(raw);
+    free(keyid);
+  }
+  if (!ok || p != end) {
+    mp_dsse_free(d);
+    return 0;
+  }
+  *out = d;
+  return 1;
+}
+
 int mp_dsse_from_json(const char *text, size_t len, mp_dsse **out, mp_err *e) {
+  int fast = mp_dsse_from_compact_json(text, len, out);
+  if (fast == 1) return 0;
+  if (fast < 0) return mp_err_set(e, MP_ENOMEM, "out of memory");
   json_error_t je;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
   if (!root)

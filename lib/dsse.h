@@ -73,6 +73,11 @@ int mp_dsse_to_json(const mp_dsse *d, char **out, size_t *outlen, mp_err *e);
 int mp_dsse_json_equal(const mp_dsse *d, const uint8_t *text, size_t len);
 /* Strict parse of one envelope (standard or URL-safe base64 accepted). */
 int mp_dsse_from_json(const char *text, size_t len, mp_dsse **out, mp_err *e);
+/* The compact form mp_dsse_to_json writes (keys in that order, strings
+ * without escapes), read without building a JSON tree: 1 and *out when text
+ * is exactly that form and valid, 0 when it is not (parse it as general
+ * JSON: mp_dsse_from_json does both), -1 when out of memory. */
+int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out);
 /* jansson object -> envelope (for envelopes embedded in other JSON). */
 int mp_dsse_from_json_value(const void *json_obj, mp_dsse **out, mp_err *e);
 

@@ -99,6 +99,11 @@ typedef struct slot {
   size_t ndocs;
   int rc;
   char msg[MP_ERR_MSG_MAX];
+  /* docs already written, freed by the worker that takes the slot next:
+   * releasing a statement's JSON tree costs as much as a third of writing
+   * it, and the writing thread is the one every record waits for */
+  mp_index_doc **written;
+  size_t nwritten;
 } slot;
 
 typedef struct pipeline {
@@ -111,11 +116,28 @@ typedef struct pipeline {
   const mp_index_add_opts *o;
 } pipeline;
 
+static void docs_free(mp_index_doc **docs, size_t n) {
+  for (size_t i = 0; i < n; i++) mp_index_doc_free(docs[i]);
+  free(docs);
+}
+
 static void slot_clear(slot *s) {
   free(s->data);
-  for (size_t i = 0; i < s->ndocs; i++) mp_index_doc_free(s->docs[i]);
-  free(s->docs);
+  docs_free(s->docs, s->ndocs);
+  docs_free(s->written, s->nwritten);
   memset(s, 0, sizeof *s);
+}
+
+/* After writing: the slot is free for the next piece, its docs wait for a
+ * worker to free them. */
+static void slot_retire(slot *s) {
+  mp_index_doc **docs = s->docs;
+  size_t n = s->ndocs;
+  docs_free(s->written, s->nwritten); /* none: a slot is processed between two writes */
+  free(s->data);
+  memset(s, 0, sizeof *s);
+  s->written = docs;
+  s->nwritten = n;
 }
 
 /* Verifies one envelope; on success appends its doc. Returns 0 or an error
@@ -188,6 +210,9 @@ static void *worker(void *arg) {
     slot *s = &p->slots[p->next_take++ % p->window];
     s->state = SLOT_RUNNING;
     pthread_mutex_unlock(&p->mu);
+    docs_free(s->written, s->nwritten);
+    s->written = NULL;
+    s->nwritten = 0;
     process(p->o, s);
     pthread_mutex_lock(&p->mu);
     s->state = SLOT_DONE;
@@ -417,7 +442,7 @@ static int pipeline_run(run *R, unsigned nthreads, mp_err *e) {
     while (w->state != SLOT_DONE) pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
     rc = write_slot(R, w, e);
-    slot_clear(w);
+    slot_retire(w);
     pthread_mutex_lock(&p->mu);
     p->next_write++;
     pthread_mutex_unlock(&p->mu);

@@ -200,6 +200,52 @@ static void big_payload_every_key_type(void **state) {
   free(body);
 }
 
+/* The compact reader takes what mp_dsse_to_json writes and leaves anything
+ * else to the general parser, which reads it the same. */
+static void compact_reader(void **state) {
+  (void)state;
+  mp_dsse *d;
+  const char *ok = "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[{\"keyid\":\"k\",\"sig\":\"AAE=\"},"
+                   "{\"keyid\":\"\",\"sig\":\"\"}]}\r\n";
+  assert_int_equal(mp_dsse_from_compact_json(ok, strlen(ok), &d), 1);
+  assert_string_equal(d->payload_type, "t");
+  assert_int_equal(d->payload_len, 3);
+  assert_memory_equal(d->payload, "foo", 3);
+  assert_int_equal(d->nsigs, 2);
+  assert_string_equal(d->sigs[0].keyid, "k");
+  assert_int_equal(d->sigs[0].sig_len, 2);
+  assert_string_equal(d->sigs[1].keyid, "");
+  mp_dsse_free(d);
+  const char *none = "{\"payload\":\"\",\"payloadType\":\"t\",\"signatures\":[]}";
+  assert_int_equal(mp_dsse_from_compact_json(none, strlen(none), &d), 1);
+  assert_int_equal(d->nsigs, 0);
+  mp_dsse_free(d);
+  static const char *general[] = {
+      "{\"payload\":\"Zm\\/9\",\"payloadType\":\"t\",\"signatures\":[]}",            /* an escape */
+      "{\"payloadType\":\"t\",\"payload\":\"Zm9v\",\"signatures\":[]}",                /* key order */
+      "{ \"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[]}",               /* a space */
+      "{\"payload\":\"Zm9v\",\"payloadType\":\"\xff\",\"signatures\":[]}",            /* not UTF-8 */
+      "{\"payload\":\"Zm9v!\",\"payloadType\":\"t\",\"signatures\":[]}",               /* not base64 */
+      "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[{\"sig\":\"AA==\"}]}", /* no keyid */
+      "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[]}x",               /* trailing */
+      "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[]",                 /* truncated */
+  };
+  for (size_t i = 0; i < sizeof general / sizeof general[0]; i++) {
+    d = NULL;
+    if (mp_dsse_from_compact_json(general[i], strlen(general[i]), &d) != 0) fail_msg("compact took %s", general[i]);
+    assert_null(d);
+  }
+  mp_err e;
+  assert_int_equal(mp_dsse_from_json(general[0], strlen(general[0]), &d, &e), 0); /* "\/" is "/" */
+  assert_int_equal(d->payload_len, 3);
+  mp_dsse_free(d);
+  assert_int_equal(mp_dsse_from_json(general[5], strlen(general[5]), &d, &e), 0);
+  assert_null(d->sigs[0].keyid);
+  mp_dsse_free(d);
+  assert_int_equal(mp_dsse_from_json(general[3], strlen(general[3]), &d, &e), MP_EPARSE);
+  assert_int_equal(mp_dsse_from_json(general[4], strlen(general[4]), &d, &e), MP_EPARSE);
+}
+
 static void no_signature_is_refused(void **state) {
   (void)state;
   mp_err e;
@@ -253,6 +299,7 @@ int main(void) {
       cmocka_unit_test(sign_verify_ed25519), cmocka_unit_test(json_malformed_envelopes),
       cmocka_unit_test(no_signature_is_refused), cmocka_unit_test(json_encoding_matches_jansson),
       cmocka_unit_test(many_keys_and_hints), cmocka_unit_test(big_payload_every_key_type),
+      cmocka_unit_test(compact_reader),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,7 @@ static int tokch(char c) { return isalnum((unsigned char)c) || c == '_' || c == 
 /* Length of a token-like run at s whose prefix is pfx and body is at least
  * minbody token chars; 0 when it does not match. */
 static size_t match_prefixed(const char *s, const char *pfx, size_t minbody) {
+  if (s[0] != pfx[0]) return 0; /* most positions: one compare, no call */
   size_t pl = strlen(pfx);
   if (strncmp(s, pfx, pl) != 0) return 0;
   size_t n = pl;
@@ -52,6 +53,7 @@ static size_t match_prefixed(const char *s, const char *pfx, size_t minbody) {
 
 static size_t match_aws_key_id(const char *s) {
   static const char *const pfx[] = {"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", NULL};
+  if (s[0] != 'A') return 0;
   for (const char *const *p = pfx; *p; p++) {
     if (strncmp(s, *p, 4) != 0) continue;
     size_t n = 4;
@@ -63,7 +65,7 @@ static size_t match_aws_key_id(const char *s) {
 
 /* eyJ...: three base64url segments separated by dots. */
 static size_t match_jwt(const char *s) {
-  if (strncmp(s, "eyJ", 3) != 0) return 0;
+  if (s[0] != 'e' || strncmp(s, "eyJ", 3) != 0) return 0;
   size_t n = 0;
   int dots = 0;
   while (tokch(s[n]) || s[n] == '.') {
@@ -74,7 +76,7 @@ static size_t match_jwt(const char *s) {
 }
 
 static size_t match_pem_private(const char *s) {
-  if (strncmp(s, "-----BEGIN ", 11) != 0) return 0;
+  if (s[0] != '-' || strncmp(s, "-----BEGIN ", 11) != 0) return 0;
   const char *eol = strstr(s, "-----\n");
   const char *hdr_end = strstr(s + 11, "-----");
   if (!hdr_end) return 0;
@@ -119,7 +121,7 @@ char *mp_redact_value(const char *s, int *changed) {
       if (!m) m = match_jwt(s + i);
     }
     /* scheme://user:password@host -> scheme://user:[REDACTED]@host */
-    if (!m && strncmp(s + i, "://", 3) == 0) {
+    if (!m && s[i] == ':' && strncmp(s + i, "://", 3) == 0) {
       size_t a = i + 3, e = a;
       while (s[e] && !strchr("/?# \t\n\"'", s[e])) e++;
       const char *at = NULL;

@@ -317,7 +317,10 @@ int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint
       if (!f->path || !*f->path) break;
       if (!(abs = mp_record_abspath(r, f->path))) goto nomem;
       if (json_object_get(r->files_read, abs)) break;
-      json_t *o = json_object();
+      /* most files come with nothing but their path: null, jansson's
+       * singleton, instead of an empty object (two allocations an event,
+       * 100,000s of events for a job that opens many files) */
+      json_t *o = f->n_digest || f->size ? json_object() : json_null();
       if (f->n_digest) json_object_set_new(o, "digest", DIGEST_OF(f));
       if (f->size) json_object_set_new(o, "size", json_integer((json_int_t)f->size));
       rc = table_put(r, r->files_read, abs, o);
@@ -326,7 +329,7 @@ int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint
     case MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN:
       if (!ev->file_written->path || !*ev->file_written->path) break;
       if (!(abs = mp_record_abspath(r, ev->file_written->path))) goto nomem;
-      if (!json_object_get(r->files_written, abs)) rc = table_put(r, r->files_written, abs, json_object());
+      if (!json_object_get(r->files_written, abs)) rc = table_put(r, r->files_written, abs, json_null());
       break;
     case MLPROV__EVENT__V1__EVENT__KIND_DATASET: {
       const Mlprov__Event__V1__Dataset *d = ev->dataset;

@@ -65,8 +65,8 @@ typedef struct mp_record {
   char *preload;             /* the LD_PRELOAD hook injected (abs path), or NULL */
   char *job_id;              /* distributed job this run is one node of, or NULL */
   mp_rank_env launcher;      /* the launcher variables mlprov run itself saw */
-  json_t *files_read;        /* abs path -> {size?, digest?} */
-  json_t *files_written;     /* abs path -> {} */
+  json_t *files_read;        /* abs path -> {size?, digest?}, or null for neither */
+  json_t *files_written;     /* abs path -> null */
   json_t *datasets;          /* name -> {...} */
   json_t *dependencies;      /* key -> {...} */
   json_t *parameters;        /* key -> value */

@@ -2,6 +2,7 @@
 # mlprov-gate.sh — gate a model's promotion on its signed provenance, in any CI.
 #
 #   MLPROV_TRUSTED_KEY=keys/release.pub.pem mlprov-gate.sh MODEL [PROVENANCE]
+#   MLPROV_POLICY=promote.yaml mlprov-gate.sh MODEL [PROVENANCE]
 #
 # MODEL is the model file or directory to promote; PROVENANCE defaults to
 # MODEL.intoto.jsonl beside it. Exit status: 0 PASS (promote), 1 FAIL (the
@@ -9,9 +10,12 @@
 # could not run (missing file, bad key, usage). Treat anything but 0 as "do not
 # promote".
 #
-# Environment:
-#   MLPROV_TRUSTED_KEY  trusted public key (PEM); required in key mode
-#   MLPROV_POLICY       policy file; used in policy mode (see gate() below)
+# Environment (one of the first two):
+#   MLPROV_POLICY       policy file (docs/policy.md): trusted signers, builders,
+#                       denied dependencies, allowed datasets, model signature,
+#                       lineage; each rule is printed PASS / FAIL / SKIP
+#   MLPROV_TRUSTED_KEY  trusted public key (PEM): the provenance must be signed
+#                       by it and name the model (when MLPROV_POLICY is unset)
 #   MLPROV              the mlprov binary (default: mlprov on PATH)
 #   MLPROV_REPORT       if set, also write the HTML review page there (pass or
 #                       fail: a reviewer needs it most when the gate fails)
@@ -24,11 +28,15 @@ fi
 MODEL=$1
 PROV=${2:-${MODEL%/}.intoto.jsonl}
 
-# The decision: one line. To gate on a policy (trusted signers, builders,
-# denied dependencies, allowed datasets, lineage) once `mlprov verify --policy`
-# is available, replace the line below with:
-#   gate() { "$MLPROV" verify --policy "${MLPROV_POLICY:?set MLPROV_POLICY to the policy file}" --provenance "$PROV" "$MODEL"; }
-gate() { "$MLPROV" verify --key "${MLPROV_TRUSTED_KEY:?set MLPROV_TRUSTED_KEY to the trusted public key}" --provenance "$PROV" "$MODEL"; }
+# The decision: a promotion policy when one is given, else the trusted key.
+if [ -n "${MLPROV_POLICY:-}" ]; then
+  gate() { "$MLPROV" verify --policy "$MLPROV_POLICY" --provenance "$PROV" "$MODEL"; }
+elif [ -n "${MLPROV_TRUSTED_KEY:-}" ]; then
+  gate() { "$MLPROV" verify --key "$MLPROV_TRUSTED_KEY" --provenance "$PROV" "$MODEL"; }
+else
+  echo "mlprov-gate: set MLPROV_POLICY to a policy file or MLPROV_TRUSTED_KEY to the trusted public key" >&2
+  exit 2
+fi
 
 if [ -n "${MLPROV_REPORT:-}" ]; then
   if [ -n "${MLPROV_TRUSTED_KEY:-}" ]; then

@@ -4,7 +4,7 @@
 # signed by another key, and a missing provenance (each with its exit code and
 # a reason); it writes the review page either way. The GitHub Actions and
 # GitLab CI files are valid YAML, run the same gate, and keep inputs out of
-# their scripts; the decision is one line, the one to change for --policy.
+# their scripts. With MLPROV_POLICY the gate applies a promotion policy.
 . "$(dirname "$0")/lib.sh"
 make_keys
 GATE="$ROOT/examples/ci/mlprov-gate.sh"
@@ -42,17 +42,29 @@ expect_exit 2 "gate usage error" env MLPROV="$MLPROV" sh "$GATE"
 expect_exit 0 "explicit provenance path" \
   env MLPROV="$MLPROV" MLPROV_TRUSTED_KEY=keys/p256.pub.pem sh "$GATE" out/model.bin out/model.bin.intoto.jsonl
 
-# the decision is one line: the one documented for --policy
-expect_grep "exactly one active gate line" '^1$' <(grep -c '^gate() {' "$GATE")
-expect_grep "the --policy replacement is spelled out beside it" '^#   gate\(\) \{ "\$MLPROV" verify --policy ' "$GATE"
-expect_exit 0 "the policy line differs from the active one only in its verify options" python3 - "$GATE" <<'PY'
-import re, sys
-src = open(sys.argv[1]).read()
-active = re.search(r'^gate\(\) \{ (.*) \}$', src, re.M).group(1)
-policy = re.search(r'^#   gate\(\) \{ (.*) \}$', src, re.M).group(1)
-strip = lambda s: re.sub(r'--(key|policy) "\$\{[A-Z_]+:\?[^}]*\}"', '', s)
-assert strip(active) == strip(policy), (strip(active), strip(policy))
-PY
+# --- policy mode: MLPROV_POLICY -------------------------------------------------
+printf 'version: 1\nsigners:\n  keys: [{file: keys/p256.pub.pem}]\ndependencies:\n  deny: [{purl: pkg:pypi/torchtriton, reason: compromised nightly}]\n' >policy.yaml
+expect_exit 0 "policy mode: gate passes the model" \
+  env MLPROV="$MLPROV" MLPROV_POLICY=policy.yaml MLPROV_REPORT=ppass.html sh "$GATE" out/model.bin
+expect_grep "policy mode: each rule printed" 'PASS dependencies.deny' "$T/out"
+expect_grep "policy mode: says PASS" '^mlprov-gate: PASS: out/model.bin may be promoted' "$T/out"
+check "policy mode: review page written" test -s ppass.html
+expect_exit 1 "policy mode: gate refuses a tampered model" \
+  env MLPROV="$MLPROV" MLPROV_POLICY=policy.yaml sh "$GATE" tampered/model.bin
+expect_grep "policy mode: reason names the rule" 'generation 0 \(model\): signers' "$T/err"
+mkdir -p denied
+echo "weights v3" >denied/model.bin
+expect_exit 0 "a model trained with a denied dependency" "$MLPROV" run -q --key keys/p256.pem --output denied/model.bin -- \
+  "$MLPROV" event dependency torchtriton 2.0.0 --purl pkg:pypi/torchtriton@2.0.0
+expect_exit 1 "policy mode: gate refuses the denied dependency" \
+  env MLPROV="$MLPROV" MLPROV_POLICY=policy.yaml sh "$GATE" denied/model.bin
+expect_grep "policy mode: names the package" 'dependencies.deny: pkg:pypi/torchtriton@2.0.0 .*compromised nightly' "$T/err"
+expect_exit 0 "the key mode still passes that model (the policy is what refuses it)" \
+  env MLPROV="$MLPROV" MLPROV_TRUSTED_KEY=keys/p256.pub.pem sh "$GATE" denied/model.bin
+expect_exit 1 "policy wins when both are set" \
+  env MLPROV="$MLPROV" MLPROV_TRUSTED_KEY=keys/p256.pub.pem MLPROV_POLICY=policy.yaml sh "$GATE" denied/model.bin
+expect_exit 2 "policy mode: a missing policy file is an error, not a pass" \
+  env MLPROV="$MLPROV" MLPROV_POLICY=missing.yaml sh "$GATE" out/model.bin
 
 # --- the CI definitions ---------------------------------------------------------
 for f in github-actions.yml gitlab-ci.yml; do

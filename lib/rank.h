@@ -3,13 +3,19 @@
  * shared by the C hook, the LD_PRELOAD hook and the agent, so they can never
  * disagree about a rank.
  *
- *   rank        RANK (torchrun), SLURM_PROCID, OMPI_COMM_WORLD_RANK, PMI_RANK
- *   local rank  LOCAL_RANK, SLURM_LOCALID, OMPI_COMM_WORLD_LOCAL_RANK
- *   world size  WORLD_SIZE, SLURM_NTASKS, OMPI_COMM_WORLD_SIZE
+ *   rank        RANK (torchrun), OMPI_COMM_WORLD_RANK, PMI_RANK, SLURM_PROCID
+ *   local rank  LOCAL_RANK, OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID,
+ *               SLURM_LOCALID
+ *   world size  WORLD_SIZE, OMPI_COMM_WORLD_SIZE, PMI_SIZE, SLURM_NTASKS
  *   node        SLURMD_NODENAME, else the host name
  *   job id      MLPROV_JOB_ID, SLURM_JOB_ID, TORCHELASTIC_RUN_ID
  *
- * The first variable of each list that holds a whole decimal number wins.
+ * The first variable of each list that holds a decimal number (an optional
+ * '-', then ASCII digits, nothing else; within 32 bits) wins. MPI's come
+ * before Slurm's: under `mpirun` inside a Slurm allocation the processes
+ * inherit the batch step's SLURM_PROCID and SLURM_NTASKS (a node index and
+ * count), while the MPI variables name the process; under `srun` both agree.
+ * The Python hook (hooks/python/mlprov/_client.py) reads the same way.
  * libc only (linked into the hooks), no allocation, never changes errno.
  */
 #ifndef MP_RANK_H

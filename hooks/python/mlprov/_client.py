@@ -47,28 +47,36 @@ def _env_int(name, default, lo, hi):
     return min(max(n, lo), hi)
 
 
+def _env_number(v):
+    """The C hooks' reading of a launcher variable (lib/rank.c): an optional
+    '-' then ASCII digits, nothing else, within 32 bits; else None."""
+    d = v[1:] if v.startswith("-") else v
+    if not d or any(c not in "0123456789" for c in d):
+        return None
+    i = int(v)
+    return i if -2147483647 <= i <= 2147483647 else None
+
+
 def _rank_from_env():
     """The process's rank in a distributed job, as the launchers say it (the
-    same variables as the C hook), or None."""
+    same variables, order and number syntax as the C hooks, lib/rank.h), or
+    None."""
     env = os.environ
 
     def first(*names):
         for n in names:
             v = env.get(n)
             if v:
-                try:
-                    i = int(v)
-                except ValueError:
-                    continue
-                if -2**31 <= i < 2**31:
+                i = _env_number(v)
+                if i is not None:
                     return i
         return None
 
-    r = first("RANK", "SLURM_PROCID", "OMPI_COMM_WORLD_RANK", "PMI_RANK")
+    r = first("RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "SLURM_PROCID")
     if r is None:
         return None
-    local = first("LOCAL_RANK", "SLURM_LOCALID", "OMPI_COMM_WORLD_LOCAL_RANK") or 0
-    world = first("WORLD_SIZE", "SLURM_NTASKS", "OMPI_COMM_WORLD_SIZE") or 0
+    local = first("LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID") or 0
+    world = first("WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS") or 0
     node = env.get("SLURMD_NODENAME") or socket.gethostname()
     job = env.get("MLPROV_JOB_ID") or env.get("SLURM_JOB_ID") or env.get("TORCHELASTIC_RUN_ID") or ""
     return _wire.rank(r, local, world, node, job)

@@ -94,6 +94,49 @@ expect_count() {
   if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name" "want $want, got $got" "$(head -c 400 "$T/err")"; fi
 }
 
+# A query's --json output as lines to compare: the header fields, then one
+# line a result (sorted by name): "NAME MATCH depth=D finished=T", then
+# "matched=PURL|NAME|VERSION,..." when the record carries matched, "via=
+# BASE/PARENT" (the base digest and the parent envelope, named through the
+# manifest and the results) when it carries via. Missing or renamed fields
+# make python fail, which fails the comparison.
+cat >"$T/jsum.py" <<'PY'
+import json, sys
+m = {d: n for n, d in (l.split() for l in open(sys.argv[1]))}
+j = json.load(open(sys.argv[2]))
+D = json.dumps
+q = j["query"]
+print("query", " ".join("%s=%s" % (k, D(q[k])) for k in sorted(q)))
+print("backend=%s count=%s direct=%s throughLineage=%s results=%d" % (
+    D(j["backend"]), D(j["count"]), D(j["direct"]), D(j["throughLineage"]), len(j["results"])))
+res = j["results"]
+env = {r["envelopeSha256"]: m.get(r["subjects"][0]["digest"], "?") for r in res}
+print("direct results first, then by depth:", [r["depth"] for r in res] == sorted(r["depth"] for r in res)
+      and all((r["match"] == "direct") == (r["depth"] == 0) for r in res))
+lines = []
+for r in res:
+    s = "%s %s depth=%s finished=%s" % (m.get(r["subjects"][0]["digest"], "?"), r["match"], D(r["depth"]), r["finishedOn"])
+    if "matched" in r:
+        s += " matched=" + ",".join("%s|%s|%s" % (x["purl"], x["name"], x["version"]) for x in r["matched"])
+    if "via" in r:
+        s += " via=%s/%s" % (m.get(r["via"]["baseDigest"], "?"), env.get(r["via"]["parent"], "?"))
+    lines.append(s)
+print("\n".join(sorted(lines)))
+PY
+# expect_json NAME "EXPECTED SUMMARY" QUERY-ARGS...: `index query --json`,
+# summarised by jsum.py, equals the expected lines
+expect_json() {
+  local name=$1 want=$2; shift 2
+  local got
+  "$MLPROV" index query --db "$DB" --json "$@" >"$T/q.json" 2>"$T/err"
+  got=$($PY "$T/jsum.py" "$T/manifest" "$T/q.json" 2>&1)
+  if [ "$got" = "$want" ]; then ok "$name"
+  else not_ok "$name" "difference (< want, > got):" "$(diff <(echo "$want") <(echo "$got") | head -20 | tr '\n' '|')" \
+    "stderr: $(head -c 400 "$T/err")"; fi
+}
+# json_row N MATCH DEPTH [EXTRA]: the jsum.py line of drill job jN (finished at minute N)
+json_row() { printf '\nj%02d %s depth=%d finished=2026-01-01T00:%02d:00Z%s' "$1" "$2" "$3" "$1" "${4:+ $4}"; }
+
 scenario() { # $1: backend name, $DB set
   local b=$1
   expect_exit 0 "$b: add the drill directory" "$MLPROV" index add --db "$DB" $K "$T/drill"
@@ -135,6 +178,48 @@ scenario() { # $1: backend name, $DB set
   expect_grep "$b: signer results carry times" '"finishedOn": "2026-01-01T00:48:00Z"' "$T/signer.json"
   expect_names "$b: time window" "j10 j11 j12 j13 j14 j15 j16 j17 j18 j19" \
     --since 2026-01-01T00:10:00Z --until 2026-01-01T00:19:00Z
+  # --json: the fields docs/index.md promises, on every backend
+  local bad="pkg:pypi/torchtriton@2.0.0.dev20221231|torchtriton|2.0.0.dev20221231" want j v
+  want="query affected=false argument=\"pkg:pypi/torchtriton\" kind=\"dependency\" version=\"==2.0.0.dev20221231\"
+backend=\"$b\" count=9 direct=9 throughLineage=0 results=9
+direct results first, then by depth: True"
+  for j in 1 6 11 16 21 26 31 36 46; do want+=$(json_row $j direct 0 "matched=$bad"); done
+  expect_json "$b: --json dependency: counts, direct matches and what matched" "$want" \
+    --dependency pkg:pypi/torchtriton --version '==2.0.0.dev20221231'
+  want="query affected=true argument=\"pkg:pypi/torchtriton\" kind=\"dependency\" version=\"==2.0.0.dev20221231\"
+backend=\"$b\" count=12 direct=9 throughLineage=3 results=12
+direct results first, then by depth: True"
+  for j in 1 6 11 16 21 26 31 36; do want+=$(json_row $j direct 0 "matched=$bad"); done
+  want+=$(json_row 40 lineage 1 "via=j01/j01")$(json_row 41 lineage 2 "via=j40/j40")$(json_row 42 lineage 3 "via=j41/j41")
+  want+=$(json_row 46 direct 0 "matched=$bad")
+  expect_json "$b: --json --affected: throughLineage, depth and via (base digest, parent record)" "$want" \
+    --dependency pkg:pypi/torchtriton --version '==2.0.0.dev20221231' --affected
+  want="query affected=false argument=\"TorchTriton\" kind=\"dependency\" version=\"<2.0.0\"
+backend=\"$b\" count=18 direct=18 throughLineage=0 results=18
+direct results first, then by depth: True"
+  for j in 0 1 5 6 10 11 15 16 20 21 25 26 30 31 35 36 45 46; do
+    v=${tt[$((j % 5))]}
+    want+=$(json_row $j direct 0 "matched=pkg:pypi/torchtriton@$v|torchtriton|$v")
+  done
+  expect_json "$b: --json range by name: matched names each record's own version" "$want" \
+    --dependency TorchTriton --version '<2.0.0'
+  want="query affected=false kind=\"time\" since=\"2026-01-01T00:10:00Z\" until=\"2026-01-01T00:19:00Z\"
+backend=\"$b\" count=10 direct=10 throughLineage=0 results=10
+direct results first, then by depth: True"
+  for j in $(seq 10 19); do want+=$(json_row $j direct 0); done
+  expect_json "$b: --json time window: both ends included, no matched" "$want" \
+    --since 2026-01-01T00:10:00Z --until 2026-01-01T00:19:00Z
+  want="query affected=true kind=\"time\" since=\"2026-01-01T00:40:00Z\" until=\"2026-01-01T00:41:00Z\"
+backend=\"$b\" count=3 direct=2 throughLineage=1 results=3
+direct results first, then by depth: True"
+  want+=$(json_row 40 direct 0)$(json_row 41 direct 0)$(json_row 42 lineage 1 "via=j41/j41")
+  expect_json "$b: --json time window --affected: descendants outside the window, via the nearest match" "$want" \
+    --since 2026-01-01T00:40:00Z --until 2026-01-01T00:41:00Z --affected
+  want="query affected=false kind=\"time\" since=\"2025-12-31T00:00:00Z\" until=\"2026-01-01T00:00:00Z\"
+backend=\"$b\" count=1 direct=1 throughLineage=0 results=1
+direct results first, then by depth: True"
+  want+=$(json_row 0 direct 0)
+  expect_json "$b: --json time window by dates: midnight UTC, until inclusive" "$want" --since 2025-12-31 --until 2026-01-01
   local j41
   j41=$(printf 'model:j41' | sha256sum | cut -c1-64)
   "$MLPROV" index query --db "$DB" --json --model "sha256:$j41" >"$T/model.json"
@@ -214,6 +299,15 @@ sha_set() { $PY -c 'import json,sys; print("\n".join(sorted(json.loads(l)["mlpro
 sqlite_sql() { $PY -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$T/index.db" "$1"; }
 DB="$T/index.db"
 scenario sqlite sqlite_sql
+# journal_mode=WAL persists in the file: what another reader finds there
+journal_mode() {
+  $PY -c 'import sqlite3,sys; print(sqlite3.connect("file:%s?mode=rw" % sys.argv[1], uri=True).execute("PRAGMA journal_mode").fetchone()[0])' "$1" 2>&1
+}
+expect_wal() {
+  local got; got=$(journal_mode "$2")
+  if [ "$got" = wal ]; then ok "$1"; else not_ok "$1" "PRAGMA journal_mode on $2: $got"; fi
+}
+expect_wal "sqlite: the index is in WAL mode" "$T/index.db"
 
 if pg_start; then
   ok "throw-away PostgreSQL server started"
@@ -254,6 +348,61 @@ expect_names "real runs: by dataset digest" "real-a real-b real-c" --dataset "sh
 expect_exit 0 "real runs: the .pb form of a known envelope is a no-op" "$MLPROV" index add --db "$DB" --key "$T/keys/p256.pub.pem" "$T/real/b.bin.pb"
 expect_grep "real runs: already indexed" '^0 added \(0 unverified\), 1 already indexed' "$T/out"
 cd "$ROOT"
+
+# where the index is without --db: $MLPROV_INDEX, else $XDG_DATA_HOME/mlprov/
+# index.db (an absolute XDG_DATA_HOME only, as the XDG spec says), else
+# $HOME/.local/share/mlprov/index.db; an empty variable counts as unset
+D="$T/default"
+mkdir -p "$D/home" "$D/xdg" "$D/cwd"
+ONE="$T/extra/tx1.intoto.jsonl"
+TX1=$(awk '$1 == "tx1" { print $2 }' "$T/manifest")
+only() { env -u MLPROV_INDEX -u XDG_DATA_HOME -u HOME "$@"; } # only the locations given
+nothing_in() { test -z "$(find "$@" -mindepth 1 -print -quit)"; }
+expect_found() { # NAME ENV-ASSIGNMENTS...: a query without --db finds tx1, and only it
+  local name=$1; shift
+  expect_exit 0 "$name" only "$@" "$MLPROV" index query --dataset tx-data
+  if grep -q '^1 record (1 direct, 0 through lineage)$' "$T/out" && grep -q "^  $TX1 " "$T/out"; then
+    ok "$name: the record is there"
+  else not_ok "$name: the record is there" "stdout: $(head -c 400 "$T/out")" "stderr: $(head -c 400 "$T/err")"; fi
+}
+expect_exit 0 "default index: \$MLPROV_INDEX first" \
+  only MLPROV_INDEX="$D/env/sub/custom.db" XDG_DATA_HOME="$D/xdg" HOME="$D/home" "$MLPROV" index add --key "$T/keys/p256.pub.pem" "$ONE"
+expect_grep "default index: \$MLPROV_INDEX: added" '^1 added \(0 unverified\), 0 already indexed' "$T/out"
+check "default index: the file is \$MLPROV_INDEX, its directories made" test -f "$D/env/sub/custom.db"
+check "default index: nothing under XDG_DATA_HOME or HOME then" nothing_in "$D/xdg" "$D/home"
+expect_found "default index: query reads \$MLPROV_INDEX" MLPROV_INDEX="$D/env/sub/custom.db" XDG_DATA_HOME="$D/xdg" HOME="$D/home"
+expect_wal "default index: \$MLPROV_INDEX is in WAL mode" "$D/env/sub/custom.db"
+
+expect_exit 0 "default index: \$XDG_DATA_HOME next" \
+  only XDG_DATA_HOME="$D/xdg" HOME="$D/home" "$MLPROV" index add --key "$T/keys/p256.pub.pem" "$ONE"
+expect_grep "default index: \$XDG_DATA_HOME: added anew" '^1 added \(0 unverified\), 0 already indexed' "$T/out"
+check "default index: the file is \$XDG_DATA_HOME/mlprov/index.db" test -f "$D/xdg/mlprov/index.db"
+check "default index: the mlprov directory is mode 0700" test "$(stat -c %a "$D/xdg/mlprov")" = 700
+check "default index: nothing under HOME then" nothing_in "$D/home"
+expect_found "default index: query reads \$XDG_DATA_HOME" XDG_DATA_HOME="$D/xdg" HOME="$D/home"
+expect_found "default index: an empty \$MLPROV_INDEX is unset" MLPROV_INDEX= XDG_DATA_HOME="$D/xdg" HOME="$D/home"
+expect_wal "default index: \$XDG_DATA_HOME's is in WAL mode" "$D/xdg/mlprov/index.db"
+
+expect_exit 0 "default index: \$HOME last" only HOME="$D/home" "$MLPROV" index add --key "$T/keys/p256.pub.pem" "$ONE"
+expect_grep "default index: \$HOME: added anew" '^1 added \(0 unverified\), 0 already indexed' "$T/out"
+check "default index: the file is ~/.local/share/mlprov/index.db" test -f "$D/home/.local/share/mlprov/index.db"
+expect_found "default index: query reads ~/.local/share" HOME="$D/home"
+expect_found "default index: an empty \$XDG_DATA_HOME is unset" XDG_DATA_HOME= HOME="$D/home"
+expect_found "default index: a relative \$XDG_DATA_HOME is ignored" -C "$D/cwd" XDG_DATA_HOME=xdg HOME="$D/home"
+check "default index: nothing made under the relative \$XDG_DATA_HOME" nothing_in "$D/cwd"
+
+expect_exit 0 "default index: --db wins over \$MLPROV_INDEX" \
+  only MLPROV_INDEX="$D/unused.db" "$MLPROV" index add --db "$D/explicit.db" --key "$T/keys/p256.pub.pem" "$ONE"
+check "default index: --db: the file is there" test -f "$D/explicit.db"
+check "default index: --db: \$MLPROV_INDEX untouched" test ! -e "$D/unused.db"
+expect_exit 2 "default index: query with no index at the default" only HOME="$D/home2" "$MLPROV" index query --since 2000-01-01
+expect_grep "default index: names the default path" "no index at $D/home2/.local/share/mlprov/index.db" "$T/err"
+check "default index: a query creates nothing" test ! -e "$D/home2"
+expect_exit 2 "default index: no MLPROV_INDEX, XDG_DATA_HOME nor HOME: query refused" only "$MLPROV" index query --since 2000-01-01
+expect_grep "default index: says to give --db" 'no index: give --db' "$T/err"
+expect_exit 2 "default index: an empty HOME is unset: add refused" \
+  only HOME= XDG_DATA_HOME= "$MLPROV" index add --key "$T/keys/p256.pub.pem" "$ONE"
+expect_grep "default index: add says to give --db" 'no index: give --db' "$T/err"
 
 # usage
 expect_exit 0 "index --help" "$MLPROV" index --help

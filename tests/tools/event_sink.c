@@ -8,8 +8,12 @@
  * (the caller sets LD_PRELOAD), and writes one line per event to OUT:
  * "read PATH", "written PATH", "exec PATH", "stats SENT DROPPED", "other".
  * When the command has exited and every connection is closed, prints
- * "connections N hellos H events E dropped D bad B" and exits with the
- * command's status (bad: undecodable, oversize or torn frames).
+ * "connections N reads R hellos H events E dropped D bad B" and exits with
+ * the command's status (bad: undecodable, oversize or torn frames). R counts
+ * the read() calls that returned data, on all connections: the sink reads as
+ * soon as a connection is readable, so a hook that sent each event on its own
+ * would show about one read an event when the program is slower than the
+ * sink, and a hook that batches shows far fewer reads than events.
  */
 #include <errno.h>
 #include <poll.h>
@@ -33,7 +37,7 @@ typedef struct conn {
   mp_frame_reader r;
 } conn;
 
-static unsigned long hellos, events, dropped, bad;
+static unsigned long reads, hellos, events, dropped, bad;
 
 static void frame(conn *c, const uint8_t *f, size_t len, FILE *out) {
   if (!c->hello) {
@@ -118,6 +122,7 @@ int main(int argc, char **argv) {
       if (!(p[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = read(conns[i].fd, buf, sizeof buf);
       if (n > 0) {
+        reads++;
         mp_frame_reader_feed(&conns[i].r, buf, (size_t)n);
         const uint8_t *f;
         size_t len;
@@ -138,6 +143,7 @@ int main(int argc, char **argv) {
   fclose(out);
   unlink(addr.sun_path);
   rmdir(dir);
-  printf("connections %lu hellos %lu events %lu dropped %lu bad %lu\n", accepted, hellos, events, dropped, bad);
+  printf("connections %lu reads %lu hellos %lu events %lu dropped %lu bad %lu\n", accepted, reads, hellos, events,
+         dropped, bad);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -4,7 +4,8 @@
 # the same script runs unchanged without mlprov; the agent killed mid-run does
 # not stop the job; a flood beyond the queue is counted in the provenance;
 # --no-python-hook, a wrong MLPROV_PYTHON_HOOK and a missing hook; and
-# `pip install ./hooks/python`. Uses python3 from PATH (3.8+), no torch.
+# `pip install ./hooks/python`. Uses python3 from PATH (3.8+), no torch; the
+# install falls back to /usr/bin/python3 when that one cannot build.
 . "$(dirname "$0")/lib.sh"
 # The interpreter itself, not a wrapper script (a pyenv shim costs seconds).
 PY=$(${PYTHON:-python3} -c 'import sys; print(sys.executable if sys.version_info >= (3, 8) else "")' 2>/dev/null)
@@ -160,18 +161,48 @@ expect_grep "and warns" 'warning: Python hook not found' "$T/err"
 expect_py "and the provenance says so" pp.out.intoto.jsonl '[w for w in byp["mlprov/warnings"]["items"] if "Python hook not found" in w]'
 
 # --- pip install ./hooks/python -----------------------------------------------------------
-if "$PY" -m pip --version >/dev/null 2>&1 && "$PY" -c 'import setuptools, wheel' 2>/dev/null; then
+# Built offline with the interpreter's own setuptools and wheel (setuptools
+# < 70.1 needs wheel to build one). A python3 on PATH that cannot (a pyenv
+# build without wheel) hands over to Debian's /usr/bin/python3, which
+# `make deps` equips (python3-pip depends on python3-setuptools and
+# python3-wheel). The install goes to --target under $T, never the system.
+can_build() {
+  "$1" -c 'import sys; sys.exit(sys.version_info < (3, 8))' 2>/dev/null &&
+    "$1" -m pip --version >/dev/null 2>&1 && "$1" -c 'import setuptools, wheel' 2>/dev/null
+}
+BPY=""
+for cand in "$PY" /usr/bin/python3; do
+  if [ -x "$cand" ] && can_build "$cand"; then BPY=$cand; break; fi
+done
+# Where BPY imports mlprov from without PYTHONPATH (None: nowhere), from a
+# directory without one: a pip install that escaped --target changes it.
+own_mlprov() { (cd / && env -u PYTHONPATH "$BPY" -c 'import importlib.util as u; s = u.find_spec("mlprov"); print(s and s.origin)'); }
+if [ -n "$BPY" ]; then
+  echo "# pip install with $BPY"
+  own_before=$(own_mlprov 2>&1)
   cp -r "$ROOT/hooks/python" "$T/pysrc"     # an in-tree build would leave mlprov.egg-info behind
   rm -rf "$T/pysrc/mlprov/__pycache__" "$T/pysrc/mlprov/_boot/__pycache__"
-  expect_exit 0 "pip install ./hooks/python (offline)" "$PY" -m pip install --quiet --no-index --no-build-isolation \
-    --no-warn-script-location --target "$T/pipdest" "$T/pysrc"
-  check "the installed package imports" env PYTHONPATH="$T/pipdest" "$PY" -c 'import mlprov, mlprov._auto, mlprov._wire; assert mlprov.__file__.startswith("'"$T"'/pipdest")'
+  expect_exit 0 "pip install ./hooks/python (offline)" env PIP_CONFIG_FILE=/dev/null "$BPY" -m pip install --quiet \
+    --no-index --no-build-isolation --no-cache-dir --no-warn-script-location --target "$T/pipdest" "$T/pysrc"
+  check "the installed package imports" env PYTHONPATH="$T/pipdest" "$BPY" -c 'import mlprov, mlprov._auto, mlprov._wire; assert mlprov.__file__.startswith("'"$T"'/pipdest")'
   check "the boot sitecustomize is installed with it" test -f "$T/pipdest/mlprov/_boot/sitecustomize.py"
   check "no top-level sitecustomize is installed" test ! -e "$T/pipdest/sitecustomize.py"
+  expect_grep "its distribution metadata names mlprov 0.1.0" '^Version: 0\.1\.0$' "$T"/pipdest/mlprov-0.1.0.dist-info/METADATA
+  check "it installs only the mlprov package and its metadata" \
+    test "$(cd "$T/pipdest" && ls | sort | tr '\n' ' ')" = "mlprov mlprov-0.1.0.dist-info "
+  own_after=$(own_mlprov 2>&1)
+  if [ "$own_before" = "$own_after" ]; then ok "the interpreter's own site-packages are untouched"
+  else not_ok "the interpreter's own site-packages are untouched" "mlprov found at: before $own_before, after $own_after"; fi
   check "explicit calls from the installed package reach the agent" "$MLPROV" run -q --no-python-hook --key keys/p256.pem --output pp.out -- \
-    env PYTHONPATH="$T/pipdest" "$PY" -c 'import mlprov; mlprov.param("installed", True)'
+    env PYTHONPATH="$T/pipdest" "$BPY" -c 'import mlprov; mlprov.param("installed", True)'
   expect_grep "the parameter is in the provenance" '"installed":true' <(payload_of pp.out.intoto.jsonl)
+  printf 'import mlprov\nopen("in.txt").read()\nopen("installed.out", "w").write(mlprov.__file__)\n' >inst.py
+  echo data >in.txt
+  check "automatic mode from the installed package" env MLPROV_PYTHON_HOOK="$T/pipdest" \
+    "$MLPROV" run -q --key keys/p256.pem --output installed.out -- "$BPY" inst.py
+  expect_grep "the job imported the installed copy" "^$T/pipdest/mlprov/__init__.py\$" installed.out
+  expect_py "the installed copy recorded the file the job read" installed.out.intoto.jsonl '"in.txt" in files'
 else
-  ok "pip install ./hooks/python # skip pip, setuptools or wheel missing for $PY"
+  ok "pip install ./hooks/python # skip no python3 >= 3.8 with pip, setuptools and wheel ($PY, /usr/bin/python3; make deps installs python3-pip)"
 fi
 done_testing

@@ -253,7 +253,13 @@ def _torch_info():
     torch = sys.modules.get("torch")
     if torch is None:
         return None
-    info = {"version": str(getattr(torch, "__version__", ""))}
+    # torch is the job's object: any attribute may raise (a lazy or broken
+    # module). What could not be asked is left out; the first error is kept.
+    info = {"version": ""}
+    try:
+        info["version"] = str(getattr(torch, "__version__", ""))
+    except Exception as e:
+        info["error"] = repr(e)
     try:
         info["cuda"] = torch.version.cuda
         info["hip"] = getattr(torch.version, "hip", None)
@@ -269,11 +275,21 @@ def _torch_info():
         else:
             info["cudaInitialized"] = False
     except Exception as e:
-        info["error"] = repr(e)
+        info.setdefault("error", repr(e))
     vis = os.environ.get("CUDA_VISIBLE_DEVICES")
     if vis is not None:
         info["cudaVisibleDevices"] = vis
     return info
+
+
+def _torch_json(info):
+    """python.torch's text. A value torch answered whose str() raises cannot
+    be encoded: the version and that error are recorded instead."""
+    import json
+    try:
+        return json.dumps(info, sort_keys=True, default=str)
+    except Exception as e:
+        return json.dumps({"version": info["version"], "error": repr(e)}, sort_keys=True)
 
 
 def _at_exit():
@@ -288,7 +304,7 @@ def _at_exit():
         c.put(("x", 0, lambda: _mark_loaded(modules)))
         t = _torch_info()
         if t is not None:
-            c.put(("n", now(), "python.torch", json.dumps(t, sort_keys=True, default=str)))
+            c.put(("n", now(), "python.torch", _torch_json(t)))
         c.put(("n", now(), "python.files", json.dumps({
             "listed": st.listed, "libraryFilesNotListed": st.library_files,
             "overLimitNotListed": st.over_limit}, sort_keys=True)))

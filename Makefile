@@ -34,7 +34,7 @@ INSTALL      ?= install
 
 DEBIAN_PACKAGES := build-essential clang pkg-config protobuf-c-compiler libprotobuf-c-dev \
   libprotobuf-dev libssl-dev libuv1-dev libjansson-dev libcmocka-dev libsqlite3-dev \
-  libpq-dev postgresql libyaml-dev git python3 python3-yaml openssl man-db bash-completion chromium \
+  libpq-dev postgresql libyaml-dev git python3 python3-yaml python3-jsonschema openssl man-db bash-completion chromium \
   fonts-dejavu-core python3-torch python3-setuptools python3-pip libclang-rt-14-dev valgrind
 
 SAN_ON    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

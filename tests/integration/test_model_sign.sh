@@ -3,7 +3,10 @@
 # order and digests cross-checked against an independent Python manifest
 # (oms_ref.py), the same root as `mlprov run`, round trips with P-256/P-384/
 # P-521 keys and an openssl-made certificate chain, the OMS test vectors, and
-# every tampering refused with exit 1 naming the file.
+# every tampering refused with exit 1 naming the file; openssl checks each
+# curve's signature with its own hash, a single-file model signs and verifies,
+# -j 1 and -j 2 sign the same statement, and every bundle kind (and its
+# statement and predicate) validates against the OMS v1.0 JSON schemas.
 . "$(dirname "$0")/lib.sh"
 make_keys
 "$MLPROV" keygen --type ecdsa-p521 "$T/keys/p521.pem" >/dev/null
@@ -97,6 +100,29 @@ open(sys.argv[3], "wb").write(b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), bod
 open(sys.argv[4], "wb").write(base64.b64decode(env["signatures"][0]["sig"]))
 PY
 check "openssl verifies the DSSE signature (DER ECDSA over PAE)" openssl dgst -sha256 -verify keys/p256.pub.pem -signature "$T/sig.der" "$T/pae.bin"
+# every ECDSA curve with its own hash (P-256/SHA-256, P-384/SHA-384,
+# P-521/SHA-512), over the PAE of the bundle's exact payload bytes
+pae_of() { # BUNDLE -> $T/pae.bin (DSSE PAE of the payload), $T/sig.der
+  $PY - "$1" "$T/pae.bin" "$T/sig.der" <<'PY'
+import json, base64, sys
+env = json.load(open(sys.argv[1]))["dsseEnvelope"]
+body, t = base64.b64decode(env["payload"]), env["payloadType"].encode()
+open(sys.argv[2], "wb").write(b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body))
+open(sys.argv[3], "wb").write(base64.b64decode(env["signatures"][0]["sig"]))
+PY
+}
+for kc in p256:sha256:prime256v1 p384:sha384:secp384r1 p521:sha512:secp521r1; do
+  IFS=: read -r k md curve <<<"$kc"
+  expect_grep "$k key is on $curve" "ASN1 OID: $curve\$" <(openssl pkey -pubin -in keys/$k.pub.pem -noout -text)
+  for method in files shards; do
+    pae_of rt-$k-$method.sig
+    check "openssl verifies the $k $method bundle with $md over the PAE" \
+      openssl dgst -$md -verify keys/$k.pub.pem -signature "$T/sig.der" "$T/pae.bin"
+  done
+  printf 'X' >>"$T/pae.bin"
+  expect_exit 1 "  openssl refuses the $k signature over a changed PAE" \
+    openssl dgst -$md -verify keys/$k.pub.pem -signature "$T/sig.der" "$T/pae.bin"
+done
 
 # --- certificate chain made with openssl ---------------------------------------
 mkdir -p pki && cd pki
@@ -220,6 +246,157 @@ check "  the file is untouched" cmp m/weights.bin t/weights.bin
 check "  no ..sig inside the model" test ! -e m/..sig
 mkdir -p emptymodel && echo x >emptymodel/.gitignore
 expect_exit 2 "an empty model is refused" "$MLPROV" model sign --key keys/p256.pem --signature e.sig emptymodel
+
+# --- a single-file model ---------------------------------------------------------
+head -c 150000 /dev/urandom >one.bin && cp one.bin one.orig
+expect_exit 0 "single file: sign" "$MLPROV" model sign --key keys/p384.pem one.bin
+expect_grep "single file: one file, one resource" '^signed one\.bin: 1 file\(s\), 1 resource\(s\), 150000 bytes, files$' "$T/out"
+grep '^root sha256:' "$T/out" | sed 's/^root //' >one.sign.root
+"$MLPROV" model digest one.bin >one.digest.root
+check "single file: signed root = model digest" cmp one.sign.root one.digest.root
+check "single file: default signature one.bin.sig beside it" test -s one.bin.sig
+payload one.bin.sig
+expect_grep "single file: the subject is the file's name" '"name": "one\.bin",' "$T/payload.json"
+expect_grep "single file: its resource digest is sha256sum's" "\"digest\": \"$(sha256sum one.bin | cut -c1-64)\"" "$T/payload.json"
+expect_exit 0 "single file: verify" "$MLPROV" model verify --key keys/p384.pub.pem one.bin
+expect_grep "single file: VERIFIED, 1 file" '^VERIFIED one\.bin: 1 file\(s\) match' "$T/out"
+printf '\x01' | dd of=one.bin bs=1 seek=100000 conv=notrunc 2>/dev/null
+expect_exit 1 "single file: changed byte refused" "$MLPROV" model verify --key keys/p384.pub.pem one.bin
+expect_grep "single file: names the file" 'changed +one\.bin: content differs' "$T/err"
+cp one.orig one.bin && echo more >>one.bin
+expect_exit 1 "single file: appended bytes refused" "$MLPROV" model verify --key keys/p384.pub.pem one.bin
+expect_grep "single file: names the file" 'changed +one\.bin' "$T/err"
+cp one.orig one.bin
+expect_exit 0 "single file, shards: sign" "$MLPROV" model sign --key keys/p256.pem --method shards --shard-size 65536 --signature one-shards.sig one.bin
+expect_grep "single file, shards: three shards" '1 file\(s\), 3 resource\(s\)' "$T/out"
+printf '\x01' | dd of=one.bin bs=1 seek=140000 conv=notrunc 2>/dev/null
+expect_exit 1 "single file, shards: changed byte refused" "$MLPROV" model verify --key keys/p256.pub.pem --signature one-shards.sig one.bin
+expect_grep "single file, shards: names the file and the last shard" 'changed +one\.bin: bytes 131072-150000 differ' "$T/err"
+cp one.orig one.bin
+
+# --- hashing threads change nothing that is signed ---------------------------------
+for method in files shards; do
+  size=(); [ $method = shards ] && size=(--shard-size 4096) # 74 shards of weights.bin alone
+  for j in 1 2; do
+    expect_exit 0 "$method: sign with -j $j" "$MLPROV" model sign -j $j --key keys/p256.pem --method $method "${size[@]}" --signature "j$j-$method.sig" m
+    grep '^root sha256:' "$T/out" >"j$j-$method.root"
+    payload "j$j-$method.sig" && mv "$T/payload.json" "j$j-$method.statement"
+  done
+  check "$method: the same root with -j 1 and -j 2" cmp j1-$method.root j2-$method.root
+  expect_grep "$method: the root is a digest" '^root sha256:[0-9a-f]{64}$' j1-$method.root
+  check "$method: the same statement, byte for byte, with -j 1 and -j 2" cmp j1-$method.statement j2-$method.statement
+  expect_exit 0 "$method: verify with --threads 1 a bundle signed with -j 2" "$MLPROV" model verify --threads 1 --key keys/p256.pub.pem --signature j2-$method.sig m
+  expect_exit 0 "$method: verify with --threads 2 a bundle signed with -j 1" "$MLPROV" model verify --threads 2 --key keys/p256.pub.pem --signature j1-$method.sig m
+done
+"$MLPROV" model digest m | sed 's/^/root /' >digest-default.root
+check "files: -j 1 gives the root of model digest (one thread per CPU)" cmp j1-files.root digest-default.root
+cp -r m tj && printf '\x01' | dd of=tj/weights.bin bs=1 seek=200000 conv=notrunc 2>/dev/null
+expect_exit 1 "shards, 2 threads: changed byte refused" "$MLPROV" model verify -j 2 --key keys/p256.pub.pem --signature j1-shards.sig tj
+expect_grep "shards, 2 threads: names the shard" 'changed +weights\.bin: bytes 196608-200704 differ' "$T/err"
+
+# --- blake2b ------------------------------------------------------------------------
+expect_exit 0 "blake2b: sign" "$MLPROV" model sign --key keys/p521.pem --hash blake2b --signature b2.sig m
+expect_exit 0 "blake2b: verify" "$MLPROV" model verify --key keys/p521.pub.pem --signature b2.sig m
+payload b2.sig
+expect_grep "blake2b: hash_type recorded" '"hash_type": "blake2b"' "$T/payload.json"
+expect_grep "blake2b: 64-byte resource digests" '"digest": "[0-9a-f]{128}"' "$T/payload.json"
+
+# --- the bundles against the OMS v1.0 JSON schemas --------------------------------
+# Each bundle against bundle.schema.json (which takes in envelope.schema.json),
+# its decoded statement against statement.schema.json (with the predicate
+# schema) and its predicate against predicate.schema.json. The reference's
+# valid vectors must pass and broken bundles must fail, so a validator that
+# accepts everything is noticed.
+SCHEMAS="$ROOT/../shared/oms/schemas/v1.0"
+# the python3 on PATH, else Debian's (make deps installs python3-jsonschema)
+SCHEMA_PY=
+for py in python3 /usr/bin/python3; do
+  if "$py" -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then SCHEMA_PY=$py; break; fi
+done
+oms_schema_check() { # LABEL=BUNDLE...: writes $T/schema/LABEL (the errors; empty when valid)
+  rm -rf "$T/schema" && mkdir -p "$T/schema"
+  "$SCHEMA_PY" - "$SCHEMAS" "$T/schema" "$@" <<'PY'
+import base64, json, os, sys
+import jsonschema
+d, out = sys.argv[1], sys.argv[2]
+sch = {n: json.load(open(os.path.join(d, n + ".schema.json"))) for n in ("bundle", "envelope", "statement", "predicate")}
+V = jsonschema.Draft202012Validator
+for s in sch.values():
+    V.check_schema(s)
+try:  # jsonschema >= 4.18
+    from referencing import Registry, Resource
+    reg = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in sch.values())
+    make = lambda s: V(s, registry=reg)
+except ImportError:  # older jsonschema (Debian 12 has 4.10)
+    store = {s["$id"]: s for s in sch.values()}
+    make = lambda s: V(s, resolver=jsonschema.RefResolver.from_schema(s, store=store))
+check = {n: make(s) for n, s in sch.items()}
+for arg in sys.argv[3:]:
+    label, path = arg.split("=", 1)
+    errs = []
+    def run(what, inst):
+        errs.extend("%s %s: %s" % (what, "/".join(map(str, e.absolute_path)) or "(top)", e.message)
+                    for e in check[what].iter_errors(inst))
+    try:
+        b = json.load(open(path))
+        run("bundle", b)
+        st = json.loads(base64.b64decode(b["dsseEnvelope"]["payload"], validate=True))
+        run("statement", st)
+        run("predicate", st.get("predicate"))
+        ser = st["predicate"]["serialization"]
+        if ser.get("method") == "files" and "shard_size" in ser:
+            errs.append("predicate: shard_size must be absent with method files")
+    except Exception as e:
+        errs.append("%s: %s" % (type(e).__name__, e))
+    with open(os.path.join(out, label), "w") as f:
+        f.write("\n".join(errs))
+PY
+}
+if [ ! -d "$SCHEMAS" ]; then
+  ok "OMS JSON schemas # SKIP not found at $SCHEMAS"
+elif [ -z "$SCHEMA_PY" ]; then
+  not_ok "a python3 with the jsonschema module (make deps installs python3-jsonschema)"
+else
+  VALID="$VEC/valid"
+  # broken copies: each must be refused by the schemas
+  $PY - rt-p384-shards.sig m.sig <<'PY'
+import json, base64
+def edit(src, out, fn):
+    b = json.load(open(src)); env = b["dsseEnvelope"]
+    st = json.loads(base64.b64decode(env["payload"]))
+    fn(b, env, st)
+    env["payload"] = base64.b64encode(json.dumps(st).encode()).decode()
+    json.dump(b, open(out, "w"))
+edit("rt-p384-shards.sig", "bad-noshard.sig", lambda b, env, st: st["predicate"]["serialization"].pop("shard_size"))
+edit("m.sig", "bad-files-shard.sig", lambda b, env, st: st["predicate"]["serialization"].__setitem__("shard_size", 7))
+edit("m.sig", "bad-env-field.sig", lambda b, env, st: env.__setitem__("extra", 1))
+edit("m.sig", "bad-2subjects.sig", lambda b, env, st: st["subject"].append(dict(st["subject"][0])))
+edit("m.sig", "bad-alg.sig", lambda b, env, st: st["predicate"]["resources"][0].__setitem__("algorithm", "md5"))
+edit("m.sig", "bad-digest.sig", lambda b, env, st: st["predicate"]["resources"][0].__setitem__("digest", "ABC"))
+edit("m.sig", "bad-type.sig", lambda b, env, st: st.__setitem__("predicateType", "https://slsa.dev/provenance/v1"))
+edit("m.sig", "bad-nohint.sig", lambda b, env, st: b["verificationMaterial"].pop("publicKey"))
+PY
+  good=(files=rt-p256-files.sig shards-p384=rt-p384-shards.sig shards-p521=rt-p521-shards.sig blake2b=b2.sig
+    certificate=cert.sig single-file=one.bin.sig single-file-shards=one-shards.sig ed25519=ed.sig
+    symlinks=s.sig inside=inside/model.sig threads=j2-shards.sig
+    vector-key="$VALID/key.bundle.json" vector-certificate="$VALID/certificate.bundle.json")
+  bad=(noshard=bad-noshard.sig files-shard=bad-files-shard.sig env-field=bad-env-field.sig
+    2subjects=bad-2subjects.sig alg=bad-alg.sig digest=bad-digest.sig type=bad-type.sig nohint=bad-nohint.sig
+    vector-wrong-predicate="$VEC/invalid-payload/wrong-predicate.bundle.json")
+  for f in "$VEC"/invalid/*.json; do bad+=("vector-$(basename "$f" .bundle.json)=$f"); done
+  oms_schema_check "${good[@]}" "${bad[@]}"
+  for g in "${good[@]}"; do
+    l=${g%%=*}
+    if [ -f "$T/schema/$l" ] && [ ! -s "$T/schema/$l" ]; then ok "schema: $l bundle, statement and predicate valid"
+    else not_ok "schema: $l bundle, statement and predicate valid" "$(head -c 1500 "$T/schema/$l" 2>&1)"; fi
+  done
+  for b in "${bad[@]}"; do
+    l=${b%%=*}
+    # refused by a schema (or, for the empty vector, as JSON), not by a crash
+    if grep -qE '^(bundle|statement|predicate):? |^JSONDecodeError' "$T/schema/$l" 2>/dev/null; then ok "schema: broken $l refused"
+    else not_ok "schema: broken $l refused" "accepted or not checked: ${b#*=}" "$(head -c 600 "$T/schema/$l" 2>&1)"; fi
+  done
+fi
 
 # --- the OMS test vectors through the command line -----------------------------------
 for f in "$VEC"/invalid/*.json; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_report_cli.sh — `mlprov report` on provenance from real runs: the page is
 # written, hostile names are shown as text, verification status follows the
-# keys given (exit 0 / 1), a lineage across files is linked, and bad input
-# exits 2 without writing a page.
+# keys given (exit 0 / 1), a lineage across files is linked, each entry's
+# Subjects / Parameters / Timeline / Environment hold its run's values, and bad
+# input exits 2 without writing a page.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report_jobs.sh"
 make_keys
@@ -46,6 +47,47 @@ expect_exit 0 "-o - writes to standard output" "$MLPROV" report --key keys/p256.
 expect_grep "stdout holds the page" '^<!DOCTYPE html>' "$T/out"
 expect_exit 0 "--title" "$MLPROV" report --title 'Release <candidate>' -o t.html pre.bin.intoto.jsonl
 expect_grep "title escaped" '<h1>Release &lt;candidate&gt;</h1>' t.html
+
+# --- each entry's sections hold the values of its run ---------------------------
+# section FILE ENTRY HEADING: the part of entry ENTRY (p1, p2, ...) from its
+# <h3>HEADING to the next heading, into $T/section.html (empty when missing)
+section() {
+  python3 -S - "$@" >"$T/section.html" <<'PY'
+import sys
+html = open(sys.argv[1], encoding="utf-8").read()
+a = html.find('<section class="prov prov-')
+while a >= 0 and ('id="%s"' % sys.argv[2]) not in html[a:html.find(">", a)]:
+    a = html.find('<section class="prov prov-', a + 1)
+if a < 0: sys.exit(0)
+entry = html[a:html.find("</section>", a)]
+h = entry.find("<h3>" + sys.argv[3])
+if h < 0: sys.exit(0)
+rest = entry[h + 4:]
+n = rest.find("<h3")
+print(rest if n < 0 else rest[:n])
+PY
+}
+pre_digest=$(sha256sum pre.bin | cut -c1-64)
+started=$(payload_of pre.bin.intoto.jsonl | python3 -S -c 'import json,sys; print(json.load(sys.stdin)["predicate"]["runDetails"]["metadata"]["startedOn"])')
+section u.html p1 Subjects
+expect_grep "Subjects: pre.bin with the digest of its bytes" "<td>pre\.bin</td><td>model</td><td><code class=\"digest\"><span class=\"alg\">sha256:</span>$pre_digest</code>" "$T/section.html"
+section u.html p1 Parameters
+expect_grep "Parameters: the job's parameter lr = 0.001" '<tr><th>lr</th><td><code>0\.001</code></td></tr>' "$T/section.html"
+expect_grep "Parameters: the command" '<span class="arg">sh</span> <span class="arg">pre\.sh</span>' "$T/section.html"
+expect_grep "Parameters: the working directory" "<tr><th>working directory</th><td>$T</td></tr>" "$T/section.html"
+section u.html p1 Timeline
+expect_grep "Timeline: starts at the recorded startedOn" "<li class=\"start\"><span class=\"when\">$started</span><span class=\"what\">job started: <code>sh pre\.sh</code>" "$T/section.html"
+expect_grep "Timeline: the CLI hook connections" '[0-9]+ cli hook connections' "$T/section.html"
+expect_grep "Timeline: ends with the exit status" '<li class="end"><span class="when">[^<]+</span><span class="what">job exited with status 0 after [0-9.]+ s' "$T/section.html"
+section u.html p1 Environment
+expect_grep "Environment: the job's environment variable MLPROV_STATE_DIR" "<tr><th>MLPROV_STATE_DIR</th><td>$MLPROV_STATE_DIR</td></tr>" "$T/section.html"
+expect_grep "Environment: the host's kernel" "<tr><th>host\.os\.kernel</th><td>$(uname -s)</td></tr>" "$T/section.html"
+expect_no_grep "Environment: no job parameter in it" '<th>lr</th>' "$T/section.html"
+section r.html p1 Parameters
+expect_grep "two entries: the first has its own parameter epochs = 3" '<tr><th>epochs</th><td><code>3</code></td></tr>' "$T/section.html"
+expect_no_grep "  and not the other job's" '<th>lr</th>' "$T/section.html"
+section r.html p2 Parameters
+expect_grep "two entries: the second has lr" '<tr><th>lr</th><td><code>0\.001</code></td></tr>' "$T/section.html"
 
 echo 'not a provenance' > junk.jsonl
 expect_exit 1 "a file that is not a provenance: exit 1, shown as invalid" "$MLPROV" report --key keys/p256.pub.pem -o j.html junk.jsonl pre.bin.intoto.jsonl

@@ -2,7 +2,8 @@
  * controls, invalid UTF-8, bidi controls, truncation), then pages built from
  * envelopes signed here: verified / unverified / refused / invalid entries,
  * hostile names shown as text, the CSP hash matching the embedded script,
- * no external reference of any kind, lineage links and cycles. */
+ * no external reference of any kind, lineage links and cycles, and the
+ * Subjects / Parameters / Timeline / Environment sections with their values. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,6 +419,114 @@ static void many_inputs_source_and_alerts(void **state) {
   free(doc);
 }
 
+/* The part of the page between a section heading and the next heading or
+ * the end of the entry, as a new string; NULL when the heading is missing. */
+static char *section_body(const char *html, const char *heading) {
+  const char *a = strstr(html, heading);
+  if (!a) return NULL;
+  a += strlen(heading);
+  const char *h3 = strstr(a, "<h3"), *end = strstr(a, "</section>");
+  const char *b = h3 && (!end || h3 < end) ? h3 : end;
+  size_t n = b ? (size_t)(b - a) : strlen(a);
+  char *s = malloc(n + 1);
+  assert_non_null(s);
+  memcpy(s, a, n);
+  s[n] = '\0';
+  return s;
+}
+
+static void expect_in_section(const char *html, const char *heading, const char *const *wants) {
+  char *body = section_body(html, heading);
+  if (!body) fail_msg("section %s is missing", heading);
+  for (const char *const *w = wants; *w; w++)
+    if (!strstr(body, *w)) fail_msg("section %s lacks %s; it holds: %.600s", heading, *w, body);
+  free(body);
+}
+
+static const char HEX_C[] = "c0ffee0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+
+/* Subjects, Parameters, Timeline and Environment each show the values of the
+ * statement under their own heading: a section that disappears, or a value
+ * rendered under another heading, fails here. */
+static void sections_show_their_values(void **state) {
+  fixture *f = *state;
+  json_t *st = statement("sections.bin", HEX_C, "d", NULL);
+  json_t *pred = json_object_get(st, "predicate");
+  json_t *bd = json_object_get(pred, "buildDefinition");
+  json_object_set_new(json_array_get(json_object_get(st, "subject"), 0), "annotations",
+                      json_pack("{s:s, s:i, s:s, s:i}", "role", "model", "size", 48213, "digestMethod",
+                                "oms-files-sha256", "fileCount", 17));
+  json_object_set_new(bd, "externalParameters",
+                      json_pack("{s:[s,s,s], s:s, s:{s:s, s:i, s:{s:s, s:[i,i]}}, s:{s:i}}", "command", "python",
+                                "train.py", "--fast", "workingDirectory", "/srv/jobs/run-7", "parameters",
+                                "learning_rate", "0.0003", "epochs", 12, "optimizer", "name", "adamw", "betas", 9, 95,
+                                "config", "seed", 4242));
+  json_object_set_new(bd, "internalParameters",
+                      json_pack("{s:{s:{s:s}, s:{s:i}}, s:{s:s}, s:{s:s, s:s}}", "host", "os", "kernelRelease",
+                                "6.1.0-test", "cpu", "count", 96, "recorder", "version", "9.8.7", "environment",
+                                "CUDA_VISIBLE_DEVICES", "0,3", "HF_TOKEN", "[REDACTED]"));
+  json_t *meta = json_object_get(json_object_get(pred, "runDetails"), "metadata");
+  json_object_set_new(meta, "startedOn", json_string("2026-03-04T05:06:07Z"));
+  json_object_set_new(meta, "finishedOn", json_string("2026-03-04T06:07:08Z"));
+  json_t *byp = json_object_get(json_object_get(pred, "runDetails"), "byproducts");
+  json_array_append_new(byp, json_pack("{s:s, s:{s:i, s:f, s:b}}", "name", "mlprov/run", "annotations", "exitCode", 3,
+                                       "durationSeconds", 12.5, "complete", 1));
+  json_array_append_new(byp, json_pack("{s:s, s:{s:[{s:s, s:s}]}}", "name", "mlprov/annotations", "annotations",
+                                       "items", "key", "checkpoint", "text", "epoch 1 saved"));
+  json_array_append_new(byp, json_pack("{s:s, s:{s:i}}", "name", "mlprov/files-written", "annotations", "count", 41));
+  char *doc = envelope(st, f->k);
+  json_decref(st);
+  const mp_key *keys[] = {f->k};
+  const char *docs[] = {doc};
+  char *html = render(keys, 1, docs, 1, NULL);
+
+  assert_int_equal(count(html, "<h3>Subjects "), 1);
+  assert_int_equal(count(html, "<h3>Parameters</h3>"), 1);
+  assert_int_equal(count(html, "<h3>Timeline</h3>"), 1);
+  assert_int_equal(count(html, "<h3>Environment</h3>"), 1);
+  const char *subjects[] = {"<span class=\"n\">1</span>", "<td>sections.bin</td><td>model</td>",
+                            "<span class=\"alg\">sha256:</span>c0ffee0123456789", HEX_C, "oms-files-sha256, 17 files",
+                            "<td class=\"num\">48213</td>", NULL};
+  expect_in_section(html, "<h3>Subjects ", subjects);
+  const char *params[] = {"<span class=\"arg\">python</span> <span class=\"arg\">train.py</span> <span "
+                          "class=\"arg\">--fast</span>",
+                          "<tr><th>working directory</th><td>/srv/jobs/run-7</td></tr>",
+                          "<tr><th>learning_rate</th><td>0.0003</td></tr>",
+                          "<tr><th>epochs</th><td><code>12</code></td></tr>",
+                          "<tr><th>optimizer.name</th><td>adamw</td></tr>",
+                          "<tr><th>optimizer.betas</th><td><code>[9,95]</code></td></tr>",
+                          "<tr><th>config.seed</th><td><code>4242</code></td></tr>", NULL};
+  expect_in_section(html, "<h3>Parameters</h3>", params);
+  const char *timeline[] = {"<li class=\"start\"><span class=\"when\">2026-03-04T05:06:07Z</span>",
+                            "job started: <code>python train.py --fast</code>",
+                            "annotation <strong>checkpoint</strong>: epoch 1 saved", "41 file(s) written",
+                            "warning: a &lt;warning&gt;",
+                            "<li class=\"end bad\"><span class=\"when\">2026-03-04T06:07:08Z</span>",
+                            "job exited with status 3 after 12.500 s", NULL};
+  expect_in_section(html, "<h3>Timeline</h3>", timeline);
+  const char *environment[] = {"<tr><th>host.os.kernelRelease</th><td>6.1.0-test</td></tr>",
+                               "<tr><th>host.cpu.count</th><td><code>96</code></td></tr>",
+                               "<tr><th>recorder.version</th><td>9.8.7</td></tr>",
+                               "Environment variables <span class=\"n\">2</span>",
+                               "<tr><th>CUDA_VISIBLE_DEVICES</th><td>0,3</td></tr>",
+                               "<tr><th>HF_TOKEN</th><td>[REDACTED]</td></tr>", NULL};
+  expect_in_section(html, "<h3>Environment</h3>", environment);
+  /* values stay under their own heading: nothing of the environment among
+   * the parameters, no parameter in the environment */
+  char *p = section_body(html, "<h3>Parameters</h3>"), *env = section_body(html, "<h3>Environment</h3>");
+  assert_null(strstr(p, "CUDA_VISIBLE_DEVICES"));
+  assert_null(strstr(p, "kernelRelease"));
+  assert_null(strstr(env, "learning_rate"));
+  free(p);
+  free(env);
+  /* the order a reader expects: parameters, then the timeline, then the environment */
+  assert_true(strstr(html, "<h3>Subjects ") < strstr(html, "<h3>Parameters</h3>"));
+  assert_true(strstr(html, "<h3>Parameters</h3>") < strstr(html, "<h3>Timeline</h3>"));
+  assert_true(strstr(html, "<h3>Timeline</h3>") < strstr(html, "<h3>Environment</h3>"));
+  free(html);
+  free(doc);
+}
+
 /* A statement that is not an SLSA provenance is shown as its predicate. */
 static void other_predicates(void **state) {
   fixture *f = *state;
@@ -487,6 +596,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(dependency_groups, setup, teardown),
       cmocka_unit_test_setup_teardown(lineage_links_and_cycles, setup, teardown),
       cmocka_unit_test_setup_teardown(many_inputs_source_and_alerts, setup, teardown),
+      cmocka_unit_test_setup_teardown(sections_show_their_values, setup, teardown),
       cmocka_unit_test_setup_teardown(other_predicates, setup, teardown),
       cmocka_unit_test_setup_teardown(write_and_errors, setup, teardown),
   };

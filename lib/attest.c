@@ -124,6 +124,24 @@ static int parse_json_value(const char *what, json_t *v, mp_attest_file *f, int 
   return add_entry(f, env, line, e);
 }
 
+/* The next line of data from *pos that is not blank: [*a, *end) without its
+ * leading blanks, its number counted in *line; 0 at the end of data. */
+static int next_line(const uint8_t *data, size_t len, size_t *pos, int *line, size_t *a, size_t *end) {
+  while (*pos < len) {
+    const uint8_t *nl = memchr(data + *pos, '\n', len - *pos);
+    size_t s = *pos, e = nl ? (size_t)(nl - data) : len;
+    (*line)++;
+    *pos = e + 1;
+    while (s < e && (data[s] == ' ' || data[s] == '\r' || data[s] == '\t')) s++;
+    if (s < e) {
+      *a = s;
+      *end = e;
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* The fast path for what mlprov writes and most tools read back: one
  * compact envelope per line (mp_dsse_from_compact_json). 1 when every
  * non-empty line is one, with the entries added (line numbers as the general
@@ -131,25 +149,19 @@ static int parse_json_value(const char *what, json_t *v, mp_attest_file *f, int 
  * nothing added; -1 when out of memory. */
 static int parse_compact_lines(const uint8_t *data, size_t len, mp_attest_file *f) {
   int line = 0, nonempty = 0;
-  for (size_t s = 0; s < len;) {
-    const uint8_t *nl = memchr(data + s, '\n', len - s);
-    size_t end = nl ? (size_t)(nl - data) : len;
-    line++;
-    size_t a = s;
-    while (a < end && (data[a] == ' ' || data[a] == '\r' || data[a] == '\t')) a++;
-    if (a < end) {
-      mp_dsse *env = NULL;
-      int r = data[a] == '{' ? mp_dsse_from_compact_json((const char *)data + a, end - a, &env) : 0;
-      if (r <= 0 || add_entry(f, env, line, NULL) != 0) {
-        for (size_t i = 0; i < f->n; i++) mp_dsse_free(f->entries[i].env);
-        free(f->entries);
-        f->entries = NULL;
-        f->n = 0;
-        return r < 0 ? -1 : 0;
-      }
-      nonempty++;
+  size_t pos = 0, a, end;
+  while (next_line(data, len, &pos, &line, &a, &end)) {
+    mp_dsse *env = NULL;
+    int r = data[a] == '{' ? mp_dsse_from_compact_json((const char *)data + a, end - a, &env) : 0;
+    if (r > 0 && add_entry(f, env, line, NULL) != 0) r = -1; /* add_entry freed env */
+    if (r <= 0) {
+      for (size_t i = 0; i < f->n; i++) mp_dsse_free(f->entries[i].env);
+      free(f->entries);
+      f->entries = NULL;
+      f->n = 0;
+      return r;
     }
-    s = end + 1;
+    nonempty++;
   }
   if (nonempty == 1) f->entries[0].line = 0;
   return nonempty > 0;
@@ -176,21 +188,14 @@ int mp_attest_parse(const char *what, const uint8_t *data, size_t len, mp_attest
       json_decref(v);
     } else {
       int line = 0;
-      for (size_t s = 0; rc == 0 && s < len;) {
-        const uint8_t *nl = memchr(data + s, '\n', len - s);
-        size_t end = nl ? (size_t)(nl - data) : len;
-        line++;
-        size_t a = s;
-        while (a < end && (data[a] == ' ' || data[a] == '\r' || data[a] == '\t')) a++;
-        if (a < end) {
-          json_t *lv = json_loadb((const char *)data + s, end - s, JSON_REJECT_DUPLICATES, &je);
-          if (!lv) rc = mp_err_set(e, MP_EPARSE, "%s line %d: invalid JSON: %s", what, line, je.text);
-          else {
-            rc = parse_json_value(what, lv, f, line, e);
-            json_decref(lv);
-          }
+      size_t pos = 0, a, end;
+      while (rc == 0 && next_line(data, len, &pos, &line, &a, &end)) {
+        json_t *lv = json_loadb((const char *)data + a, end - a, JSON_REJECT_DUPLICATES, &je);
+        if (!lv) rc = mp_err_set(e, MP_EPARSE, "%s line %d: invalid JSON: %s", what, line, je.text);
+        else {
+          rc = parse_json_value(what, lv, f, line, e);
+          json_decref(lv);
         }
-        s = end + 1;
       }
     }
   } else {

@@ -40,7 +40,7 @@ cat >train.sh <<'SH'
 # SAVE_ON_EACH_NODE=1 local rank 0 of every node saves its copy); the weights
 # stand for what was learnt from the node's data
 cat "data/shard-$RANK.txt" >/dev/null || exit 1
-"$MLPROV" event dataset train --digest "$DATASET"
+"$MLPROV" event dataset "${DATASET_NAME:-train}" --digest "$DATASET"
 if [ "$RANK" = 0 ] || { [ "$SAVE_ON_EACH_NODE" = 1 ] && [ "$LOCAL_RANK" = 0 ]; }; then
   cat data/shard-*.txt | sha256sum >model.bin
   "$MLPROV" event artifact model.bin --role model
@@ -62,7 +62,7 @@ node() {
   if [ -n "${LOST_SHARD:-}" ]; then rm "$dir/data/shard-$LOST_SHARD.txt"; fi
   if [ -n "${CORRUPT_SHARD:-}" ]; then echo "bit rot" >"$dir/data/shard-$CORRUPT_SHARD.txt"; fi
   (cd "$dir" && SLURMD_NODENAME=node$i NODE_INDEX=${NODE_RANK:-$i} NNODES=${NNODES:-4} DATASET=$DATASET \
-    SAVE_ON_EACH_NODE=${SAVE_ON_EACH_NODE:-0} \
+    SAVE_ON_EACH_NODE=${SAVE_ON_EACH_NODE:-0} DATASET_NAME=${DATASET_NAME:-train} \
     "$MLPROV" run -q --preload --job-id $JOB --key "../keys/node$i.pem" --output out.log -- sh launch.sh "$@")
 }
 for i in 0 1 2 3; do
@@ -127,6 +127,21 @@ expect_exit 0 "node 1 runs on another dataset version" node n1b 1
 DATASET=$DATASET_V1
 refused "different dataset on one node" "dataset train differs between nodes" \
   n0/out.log.intoto.jsonl n1b/out.log.intoto.jsonl n2/out.log.intoto.jsonl n3/out.log.intoto.jsonl
+# data parallelism: nodes may declare different names (their own shards); the
+# job provenance then says which node declared which (docs/multinode.md)
+DATASET_NAME=other-shards
+expect_exit 0 "node 1 declares its data under another name" node n1c 1
+DATASET_NAME=
+rm -rf shards.intoto.jsonl
+expect_exit 0 "different dataset names merge" "$MLPROV" merge -q --job $JOB $TRUST --key keys/release.pem --out shards \
+  n0/out.log.intoto.jsonl n1c/out.log.intoto.jsonl n2/out.log.intoto.jsonl n3/out.log.intoto.jsonl
+payload_of shards.intoto.jsonl >shards.json
+expect_exit 0 "the job provenance names the nodes that declared each dataset" python3 - shards.json <<'PY'
+import json, sys
+deps = json.load(open(sys.argv[1]))["predicate"]["buildDefinition"]["resolvedDependencies"]
+ds = {d["name"]: sorted(d["annotations"]["nodes"]) for d in deps if d.get("annotations", {}).get("kind") == "dataset"}
+assert ds == {"train": ["node0", "node2", "node3"], "other-shards": ["node1"]}, ds
+PY
 rm -f refused.intoto.jsonl
 expect_exit 1 "a node signed with an untrusted key: refused" "$MLPROV" merge --job $JOB --trusted-key keys/node0.pub.pem \
   --trusted-key keys/node1.pub.pem --trusted-key keys/node2.pub.pem --key keys/release.pem --out refused $N

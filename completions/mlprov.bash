@@ -4,7 +4,8 @@
 # Commands and options are read from the program itself: the "commands:"
 # section of `mlprov --help`, the long options of `mlprov COMMAND --help`, and
 # a "commands:" or "kinds:" section there for a command's first argument
-# (`mlprov event file`, `mlprov model sign`). A new subcommand therefore
+# (`mlprov event file`), else the verbs its usage lines name (`mlprov model
+# sign`, `mlprov index query`). A new subcommand therefore
 # completes without editing this file; only option *values* are listed here.
 # Works with or without the bash-completion package.
 
@@ -15,6 +16,12 @@ _mlprov_section() { # PROGRAM SECTION [ARGS...]: first words of a help section
     $0 == s { on = 1; next }
     on && /^  [a-z]/ { print $1; next }
     on && !/^ / { on = 0 }'
+}
+
+_mlprov_verbs() { # PROGRAM COMMAND: VERB of "usage: mlprov COMMAND VERB ..." lines
+  "$1" "$2" --help 2>/dev/null | awk -v c="$2" '
+    $1 == "usage:" { $1 = "" ; $0 = $0 }
+    $1 == "mlprov" && $2 == c && $3 ~ /^[a-z][a-z-]*$/ && !seen[$3]++ { print $3 }'
 }
 
 _mlprov_long_options() { # PROGRAM COMMAND
@@ -86,6 +93,7 @@ _mlprov() {
     local first
     first=$(_mlprov_section "$prog" commands "$cmd")
     [[ -z $first ]] && first=$(_mlprov_section "$prog" kinds "$cmd")
+    [[ -z $first ]] && first=$(_mlprov_verbs "$prog" "$cmd")
     if [[ -n $first ]]; then
       COMPREPLY=($(compgen -W "$first" -- "$cur"))
       return

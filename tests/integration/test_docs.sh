@@ -67,6 +67,10 @@ comp "$MLPROV" ve
 comp "$MLPROV" verify --
 comp "$MLPROV" keygen --type ""
 comp "$MLPROV" event ""
+comp "$MLPROV" model ""
+comp "$MLPROV" index q
+comp "$MLPROV" dataset ""
+comp "$MLPROV" journal ""
 comp "$MLPROV" run --key k.pem -- mlprov-no-such-command-
 comp "$MLPROV" run --ou
 SH
@@ -88,6 +92,10 @@ for mode in plain bash-completion; do
   expect_grep "completes long options from --help ($mode)" '^\[verify --\] .*--provenance' "$T/comp-$mode"
   expect_grep "completes key types ($mode)" '^\[keygen --type \] ecdsa-p256 ecdsa-p384 ecdsa-p521 ed25519$' "$T/comp-$mode"
   expect_grep "completes event kinds ($mode)" '^\[event \] file dataset dependency .*exec' "$T/comp-$mode"
+  expect_grep "completes model verbs ($mode)" '^\[model \] sign verify digest$' "$T/comp-$mode"
+  expect_grep "completes an index verb ($mode)" '^\[index q\] query$' "$T/comp-$mode"
+  expect_grep "completes dataset verbs ($mode)" '^\[dataset \] commit add prove verify$' "$T/comp-$mode"
+  expect_grep "completes journal verbs ($mode)" '^\[journal \] verify$' "$T/comp-$mode"
   expect_grep "after -- completes commands, nothing here ($mode)" '^\[run --key k.pem -- mlprov-no-such-command-\] $' "$T/comp-$mode"
   expect_grep "run options ($mode)" '^\[run --ou\] --out --output$' "$T/comp-$mode"
 done

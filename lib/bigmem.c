@@ -2,6 +2,7 @@
 #include "bigmem.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
@@ -29,4 +30,14 @@ void *mp_big_alloc(size_t size) {
 
 void mp_big_free(void *p, size_t size) {
   if (p) munmap(p, rounded(size));
+}
+
+void *mp_buf_alloc(size_t size, size_t *big) {
+  *big = size >= MP_BIG_MIN ? size : 0;
+  return *big ? mp_big_alloc(size) : calloc(1, size ? size : 1);
+}
+
+void mp_buf_free(void *p, size_t big) {
+  if (big) mp_big_free(p, big);
+  else free(p);
 }

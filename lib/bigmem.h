@@ -18,4 +18,13 @@
 void *mp_big_alloc(size_t size);
 void mp_big_free(void *p, size_t size);
 
+/* Below this, a buffer is ordinary malloc'd memory: a huge page is worth its
+ * zeroing only for megabytes. */
+#define MP_BIG_MIN ((size_t)1 << 20)
+
+/* size bytes, zero-filled: from mp_big_alloc when size >= MP_BIG_MIN, else
+ * from calloc. *big receives what mp_buf_free needs (0 for calloc). */
+void *mp_buf_alloc(size_t size, size_t *big);
+void mp_buf_free(void *p, size_t big);
+
 #endif

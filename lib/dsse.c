@@ -12,23 +12,30 @@
 #include "encoding.h"
 #include "envelope.pb-c.h"
 
+/* The PAE before the body: "DSSEv1 LEN(type) type LEN(body) ", malloc'd
+ * (the type is the caller's and may be long). Verification hashes it and the
+ * body as two pieces; signing joins them (mp_dsse_pae). */
+static char *pae_header(const char *type, size_t body_len, size_t *len) {
+  size_t tlen = strlen(type), cap = tlen + 64;
+  char *h = malloc(cap);
+  if (h) *len = (size_t)snprintf(h, cap, "DSSEv1 %zu %s %zu ", tlen, type, body_len);
+  return h;
+}
+
 int mp_dsse_pae(const char *type, const uint8_t *body, size_t len, uint8_t **out, size_t *outlen,
                 mp_err *e) {
-  size_t tlen = strlen(type);
-  char head[64];
-  int hn = snprintf(head, sizeof head, "DSSEv1 %zu ", tlen);
-  char mid[32];
-  int mn = snprintf(mid, sizeof mid, " %zu ", len);
-  size_t total = (size_t)hn + tlen + (size_t)mn + len;
-  uint8_t *buf = malloc(total ? total : 1);
-  if (!buf) return mp_err_set(e, MP_ENOMEM, "out of memory building PAE");
-  size_t o = 0;
-  memcpy(buf + o, head, (size_t)hn), o += (size_t)hn;
-  memcpy(buf + o, type, tlen), o += tlen;
-  memcpy(buf + o, mid, (size_t)mn), o += (size_t)mn;
-  if (len) memcpy(buf + o, body, len);
+  size_t hn = 0;
+  char *head = pae_header(type, len, &hn);
+  uint8_t *buf = head ? malloc(hn + len) : NULL;
+  if (!buf) {
+    free(head);
+    return mp_err_set(e, MP_ENOMEM, "out of memory building PAE");
+  }
+  memcpy(buf, head, hn);
+  if (len) memcpy(buf + hn, body, len);
+  free(head);
   *out = buf;
-  *outlen = total;
+  *outlen = hn + len;
   return 0;
 }
 
@@ -47,15 +54,14 @@ int mp_dsse_new(const char *type, const uint8_t *payload, size_t len, mp_dsse **
 /* protobuf-c allocates a decoded envelope's fields through these: the
  * payload (megabytes for a large provenance) lands in huge-page memory
  * (bigmem.h) and is kept by the mp_dsse rather than copied. Each block
- * starts with its mp_big_alloc size (0: malloc) so that it can be freed. */
+ * starts with what mp_buf_free needs so that it can be freed. */
 #define PB_HEADER 16
-#define PB_BIG ((size_t)1 << 20)
 
 static void *pb_alloc(void *ctx, size_t size) {
   (void)ctx;
   if (size > SIZE_MAX - PB_HEADER) return NULL;
-  size_t big = size >= PB_BIG ? size + PB_HEADER : 0;
-  uint8_t *p = big ? mp_big_alloc(big) : malloc(size + PB_HEADER);
+  size_t big;
+  uint8_t *p = mp_buf_alloc(size + PB_HEADER, &big);
   if (!p) return NULL;
   memcpy(p, &big, sizeof big);
   return p + PB_HEADER;
@@ -67,8 +73,7 @@ static void pb_free(void *ctx, void *ptr) {
   uint8_t *p = (uint8_t *)ptr - PB_HEADER;
   size_t big;
   memcpy(&big, p, sizeof big);
-  if (big) mp_big_free(p, big);
-  else free(p);
+  mp_buf_free(p, big);
 }
 
 void mp_dsse_free(mp_dsse *d) {
@@ -118,11 +123,10 @@ int mp_dsse_verify(const mp_dsse *d, const mp_key *const *keys, size_t nkeys, si
   if (nkeys == 0) return mp_err_set(e, MP_EUSAGE, "no trusted key given");
   /* PAE in two pieces, the header and the payload: the payload (megabytes
    * for a large provenance) is hashed where it is, not copied */
-  size_t tlen = strlen(d->payload_type);
-  char *head = malloc(tlen + 64);
+  size_t hn = 0;
+  char *head = pae_header(d->payload_type, d->payload_len, &hn);
   if (!head) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  int hn = snprintf(head, tlen + 64, "DSSEv1 %zu %s %zu ", tlen, d->payload_type, d->payload_len);
-  const mp_bytes pae[2] = {{(const uint8_t *)head, (size_t)hn}, {d->payload, d->payload_len}};
+  const mp_bytes pae[2] = {{(const uint8_t *)head, hn}, {d->payload, d->payload_len}};
   unsigned char *used = calloc(nkeys, 1);
   if (!used) {
     free(head);

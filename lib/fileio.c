@@ -62,23 +62,24 @@ int mp_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen, mp
   return 0;
 }
 
-#define BIG_FILE ((size_t)1 << 20)
-
+/* A large regular file is read into huge-page memory in one pass; anything
+ * else (small, a pipe, "-", one that grows while read) by mp_read_file. */
 int mp_file_buf_read(const char *path, size_t max, mp_file_buf *out, mp_err *e) {
   memset(out, 0, sizeof *out);
   struct stat sb;
   int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size >= BIG_FILE &&
+  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size >= MP_BIG_MIN &&
       (uint64_t)sb.st_size < max) {
     size_t cap = (size_t)sb.st_size + 1; /* a spare byte: a file that grew is seen */
-    uint8_t *buf = mp_big_alloc(cap + 1);
+    size_t big;
+    uint8_t *buf = mp_buf_alloc(cap + 1, &big);
     size_t len = 0;
     while (buf && len < cap) {
       ssize_t n = read(fd, buf + len, cap - len);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         int saved = errno;
-        mp_big_free(buf, cap + 1);
+        mp_buf_free(buf, big);
         close(fd);
         return mp_err_errno(e, MP_EIO, saved, "reading %s", path);
       }
@@ -90,18 +91,17 @@ int mp_file_buf_read(const char *path, size_t max, mp_file_buf *out, mp_err *e) 
       buf[len] = '\0';
       out->data = buf;
       out->len = len;
-      out->big = cap + 1;
+      out->big = big;
       return 0;
     }
-    if (buf) mp_big_free(buf, cap + 1); /* it grew while read: read it the ordinary way */
+    mp_buf_free(buf, big); /* it grew while read (or no memory): the ordinary way */
   }
   if (fd >= 0) close(fd);
   return mp_read_file(path, max, &out->data, &out->len, e);
 }
 
 void mp_file_buf_free(mp_file_buf *b) {
-  if (b->big) mp_big_free(b->data, b->big);
-  else free(b->data);
+  mp_buf_free(b->data, b->big);
   memset(b, 0, sizeof *b);
 }
 

@@ -102,15 +102,14 @@ static void file_header(uint8_t h[MP_JOURNAL_FILE_HEADER]) {
 }
 
 /* H_i from H_{i-1}, the 24 header bytes and the body. */
-/* sha: a context kept by the writer (one SHA-256 per event on the agent's
- * hot path: no allocation each time), or NULL. */
+/* sha: a context kept by the writer or reader (one SHA-256 per frame, on
+ * the agent's hot path: no allocation each time). */
 static void chain_next(mp_sha256_ctx *sha, const uint8_t prev[MP_SHA256_LEN], const uint8_t *hdr,
                        const uint8_t *body, size_t len, uint8_t out[MP_SHA256_LEN]) {
   uint8_t head[MP_SHA256_LEN + MP_JOURNAL_FRAME_HEADER];
   memcpy(head, prev, MP_SHA256_LEN);
   memcpy(head + MP_SHA256_LEN, hdr, MP_JOURNAL_FRAME_HEADER);
-  if (sha) mp_sha256_ctx_2(sha, head, sizeof head, body, len, out);
-  else mp_sha256_2(head, sizeof head, body, len, out);
+  mp_sha256_ctx_2(sha, head, sizeof head, body, len, out);
 }
 
 /* --- writer ------------------------------------------------------------------ */
@@ -321,6 +320,7 @@ struct mp_journal_reader {
   uint64_t consumed;       /* file offset of mem[pos] */
   int eof;
   uint8_t chain[MP_SHA256_LEN];
+  mp_sha256_ctx *sha;
   uint64_t frames;
   uint64_t torn;
   int started, ended;
@@ -391,7 +391,8 @@ static int reader_init(mp_journal_reader *r, mp_err *e) {
 
 int mp_journal_reader_mem(const uint8_t *data, size_t len, mp_journal_reader **out, mp_err *e) {
   mp_journal_reader *r = calloc(1, sizeof *r);
-  if (!r || !(r->what = strdup("journal"))) {
+  if (!r || !(r->what = strdup("journal")) || !(r->sha = mp_sha256_ctx_new())) {
+    if (r) free(r->what);
     free(r);
     return mp_err_set(e, MP_ENOMEM, "out of memory");
   }
@@ -410,8 +411,8 @@ int mp_journal_reader_mem(const uint8_t *data, size_t len, mp_journal_reader **o
 
 int mp_journal_reader_open(const char *path, mp_journal_reader **out, mp_err *e) {
   mp_journal_reader *r = calloc(1, sizeof *r);
-  if (!r || !(r->what = strdup(path)) || !(r->buf = malloc(1u << 20))) {
-    if (r) free(r->what);
+  if (!r || !(r->what = strdup(path)) || !(r->buf = malloc(1u << 20)) || !(r->sha = mp_sha256_ctx_new())) {
+    if (r) free(r->what), free(r->buf);
     free(r);
     return mp_err_set(e, MP_ENOMEM, "out of memory");
   }
@@ -437,6 +438,7 @@ void mp_journal_reader_free(mp_journal_reader *r) {
   if (r->fd >= 0) close(r->fd);
   free(r->buf);
   free(r->what);
+  mp_sha256_ctx_free(r->sha);
   free(r);
 }
 
@@ -520,7 +522,7 @@ int mp_journal_next(mp_journal_reader *r, mp_journal_frame *f, mp_err *e) {
   }
   h = r->mem + r->pos;
   uint8_t chain[MP_SHA256_LEN];
-  chain_next(NULL, r->chain, h, h + MP_JOURNAL_FRAME_HEADER, len, chain);
+  chain_next(r->sha, r->chain, h, h + MP_JOURNAL_FRAME_HEADER, len, chain);
   if (memcmp(chain, h + MP_JOURNAL_FRAME_HEADER + len, MP_SHA256_LEN) != 0)
     return sticky(r, damage(r, offset, "chain hash mismatch: the frame, or one before it, was altered, removed or reordered",
                             NULL), e);

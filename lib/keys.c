@@ -283,16 +283,15 @@ int mp_key_verify_parts(const mp_key *k, const mp_bytes *parts, size_t nparts, c
   if (k->type == MP_KEY_ED25519) {
     size_t total = 0, o = 0;
     for (size_t i = 0; i < nparts; i++) total += parts[i].len;
-    int big = total >= ((size_t)1 << 20);
-    uint8_t *msg = big ? mp_big_alloc(total) : calloc(1, total ? total : 1);
+    size_t big;
+    uint8_t *msg = mp_buf_alloc(total, &big);
     if (!msg) return mp_err_set(e, MP_ENOMEM, "out of memory");
     for (size_t i = 0; i < nparts; i++) {
       if (parts[i].len) memcpy(msg + o, parts[i].data, parts[i].len);
       o += parts[i].len;
     }
     int rc = mp_key_verify(k, msg, total, sig, siglen, e);
-    if (big) mp_big_free(msg, total);
-    else free(msg);
+    mp_buf_free(msg, big);
     return rc;
   }
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();

@@ -276,41 +276,72 @@ void mp_attest_file_free(mp_attest_file *f) {
   free(f);
 }
 
-int mp_attest_verify(const mp_attest_entry *ent, const mp_key *const *keys, size_t nkeys,
-                     size_t min_sigs, json_t **statement, mp_dsse_result *res, mp_err *e) {
-  const mp_dsse *env = ent->env;
+static int verify_envelope(const mp_dsse *env, const mp_key *const *keys, size_t nkeys, size_t min_sigs,
+                           mp_dsse_result *res, mp_err *e) {
   if (strcmp(env->payload_type, MP_INTOTO_PAYLOAD_TYPE) != 0)
     return mp_err_set(e, MP_EVERIFY, "payloadType is \"%s\", expected %s", env->payload_type,
                       MP_INTOTO_PAYLOAD_TYPE);
-  int rc = mp_dsse_verify(env, keys, nkeys, min_sigs, res, e);
+  return mp_dsse_verify(env, keys, nkeys, min_sigs, res, e);
+}
+
+/* signed but malformed: the signer vouched for garbage; still refuse */
+static int refuse_payload(int rc, mp_err *e) {
+  if (!e) return MP_EVERIFY;
+  if (rc == MP_ENOMEM) return rc;
+  char why[MP_ERR_MSG_MAX];
+  memcpy(why, e->msg, sizeof why);
+  return mp_err_set(e, MP_EVERIFY, "signed payload is not a valid statement: %.900s", why);
+}
+
+/* The protobuf twin of a .pb entry: signed by the same keys, and the same
+ * Statement as the checked JSON one. */
+static int twin_matches(const mp_dsse *twin, const json_t *st, const mp_key *const *keys, size_t nkeys,
+                        size_t min_sigs, mp_err *e) {
+  uint8_t *mine = NULL;
+  size_t mlen = 0;
+  int rc;
+  if (strcmp(twin->payload_type, MP_PB_STATEMENT_TYPE) != 0)
+    rc = mp_err_set(e, MP_EVERIFY, "protobuf statement: payloadType is \"%s\", expected %s", twin->payload_type,
+                    MP_PB_STATEMENT_TYPE);
+  else if ((rc = mp_dsse_verify(twin, keys, nkeys, min_sigs, NULL, e)) != 0)
+    mp_err_prefix(e, "protobuf statement");
+  else if ((rc = mp_statement_to_pb(st, &mine, &mlen, e)) == 0 &&
+           (mlen != twin->payload_len || memcmp(mine, twin->payload, mlen) != 0))
+    rc = mp_err_set(e, MP_EVERIFY, "protobuf statement differs from the signed JSON payload");
+  free(mine);
+  return rc;
+}
+
+int mp_attest_verify(const mp_attest_entry *ent, const mp_key *const *keys, size_t nkeys,
+                     size_t min_sigs, json_t **statement, mp_dsse_result *res, mp_err *e) {
+  const mp_dsse *env = ent->env;
+  int rc = verify_envelope(env, keys, nkeys, min_sigs, res, e);
   if (rc) return rc;
   json_t *st = NULL;
-  rc = mp_statement_parse(env->payload, env->payload_len, &st, e);
-  if (rc) {
-    /* signed but malformed: the signer vouched for garbage; still refuse */
-    if (e) {
-      char why[MP_ERR_MSG_MAX];
-      memcpy(why, e->msg, sizeof why);
-      return mp_err_set(e, MP_EVERIFY, "signed payload is not a valid statement: %.900s", why);
-    }
-    return MP_EVERIFY;
+  if ((rc = mp_statement_parse(env->payload, env->payload_len, &st, e))) return refuse_payload(rc, e);
+  if (env->companion && (rc = twin_matches(env->companion, st, keys, nkeys, min_sigs, e))) {
+    json_decref(st);
+    return rc;
   }
+  *statement = st;
+  return 0;
+}
+
+int mp_attest_verify_flat(const mp_attest_entry *ent, const mp_key *const *keys, size_t nkeys,
+                          size_t min_sigs, mp_jflat **statement, mp_dsse_result *res, mp_err *e) {
+  const mp_dsse *env = ent->env;
+  int rc = verify_envelope(env, keys, nkeys, min_sigs, res, e);
+  if (rc) return rc;
+  mp_jflat *st = NULL;
+  if ((rc = mp_statement_parse_flat(env->payload, env->payload_len, &st, e))) return refuse_payload(rc, e);
   if (env->companion) {
-    const mp_dsse *twin = env->companion;
-    uint8_t *mine = NULL;
-    size_t mlen = 0;
-    if (strcmp(twin->payload_type, MP_PB_STATEMENT_TYPE) != 0)
-      rc = mp_err_set(e, MP_EVERIFY, "protobuf statement: payloadType is \"%s\", expected %s", twin->payload_type,
-                      MP_PB_STATEMENT_TYPE);
-    else if ((rc = mp_dsse_verify(twin, keys, nkeys, min_sigs, NULL, e)) != 0)
-      mp_err_prefix(e, "protobuf statement");
-    else if ((rc = mp_statement_to_pb(st, &mine, &mlen, e)) == 0 &&
-             (mlen != twin->payload_len || memcmp(mine, twin->payload, mlen) != 0))
-      rc = mp_err_set(e, MP_EVERIFY, "protobuf statement differs from the signed JSON payload");
-    free(mine);
+    json_t *j = NULL;
+    if ((rc = mp_json_parse("statement", env->payload, env->payload_len, &j, e)) == 0)
+      rc = twin_matches(env->companion, j, keys, nkeys, min_sigs, e);
+    json_decref(j);
     if (rc) {
-      json_decref(st);
-      return rc == MP_EVERIFY ? rc : rc;
+      mp_jflat_free(st);
+      return rc;
     }
   }
   *statement = st;

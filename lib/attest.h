@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "dsse.h"
+#include "jsonflat.h"
 #include "err.h"
 #include "keys.h"
 #include "pbview.h"
@@ -80,6 +81,9 @@ void mp_attest_reader_close(mp_attest_reader *r);
  * fails. */
 int mp_attest_verify(const mp_attest_entry *ent, const mp_key *const *keys, size_t nkeys,
                      size_t min_sigs, json_t **statement, mp_dsse_result *res, mp_err *e);
+/* The same, the Statement as a flat tree (jsonflat.h), for bulk readers. */
+int mp_attest_verify_flat(const mp_attest_entry *ent, const mp_key *const *keys, size_t nkeys,
+                          size_t min_sigs, mp_jflat **statement, mp_dsse_result *res, mp_err *e);
 
 /* The fast path for tools: the verified Statement as protobuf (pbview.h;
  * free with mp_pb_doc_free). From a .pb entry only the signed protobuf twin

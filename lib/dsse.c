@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bigmem.h"
+#include "digest.h"
 #include "encoding.h"
 #include "envelope.pb-c.h"
 
@@ -99,6 +100,7 @@ static int add_sig(mp_dsse *d, uint8_t *sig, size_t siglen, const char *keyid, m
   ns[d->nsigs].keyid = keyid ? strdup(keyid) : NULL;
   if (keyid && !ns[d->nsigs].keyid) return mp_err_set(e, MP_ENOMEM, "out of memory");
   d->nsigs++;
+  d->has_json_sha256 = 0; /* the text no longer says this */
   return 0;
 }
 
@@ -345,6 +347,9 @@ int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out) {
     return 0;
   mp_dsse *d = calloc(1, sizeof *d);
   if (!d) return -1;
+  /* padded base64 has one spelling, and strings without escapes are quoted
+   * as they stand: then the text is what mp_dsse_to_json writes */
+  int canonical = payload_n % 4 == 0;
   int ok = (d->payload_type = text_copy(type, type_n)) != NULL && mp_utf8_valid(d->payload_type) &&
            strlen(d->payload_type) == type_n &&
            mp_b64_decode(payload, payload_n, &d->payload, &d->payload_len) == 0;
@@ -356,6 +361,7 @@ int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out) {
          literal(&p, end, ",\"sig\":") && plain_string(&p, end, &sig, &sig_n) && literal(&p, end, "}") &&
          (keyid = text_copy(kid, kid_n)) != NULL && mp_utf8_valid(keyid) && strlen(keyid) == kid_n &&
          mp_b64_decode(sig, sig_n, &raw, &raw_n) == 0 && add_sig(d, raw, raw_n, keyid, NULL) == 0;
+    canonical = canonical && sig_n % 4 == 0;
     if (!ok) free(raw);
     free(keyid);
   }
@@ -363,8 +369,26 @@ int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out) {
     mp_dsse_free(d);
     return 0;
   }
+  if (canonical) {
+    mp_sha256(text, (size_t)(end - text), d->json_sha256);
+    d->has_json_sha256 = 1;
+  }
   *out = d;
   return 1;
+}
+
+int mp_dsse_json_sha256(const mp_dsse *d, uint8_t out[32], mp_err *e) {
+  if (d->has_json_sha256) {
+    memcpy(out, d->json_sha256, 32);
+    return 0;
+  }
+  char *json = NULL;
+  size_t len = 0;
+  int rc = mp_dsse_to_json(d, &json, &len, e);
+  if (rc) return rc;
+  mp_sha256(json, len, out);
+  free(json);
+  return 0;
 }
 
 int mp_dsse_from_json(const char *text, size_t len, mp_dsse **out, mp_err *e) {

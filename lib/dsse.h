@@ -38,6 +38,11 @@ struct mp_dsse {
   /* The same statement as a signed protobuf payload (attest.h), or NULL.
    * Owned; freed with the envelope. */
   mp_dsse *companion;
+  /* SHA-256 of this envelope's JSON form (mp_dsse_to_json), known without
+   * encoding it when the envelope was read from exactly that text (the
+   * compact reader, padded base64); any change to the envelope forgets it. */
+  uint8_t json_sha256[32];
+  int has_json_sha256;
 };
 
 /* PAE(type, body) into a malloc'd buffer. */
@@ -78,6 +83,8 @@ int mp_dsse_from_json(const char *text, size_t len, mp_dsse **out, mp_err *e);
  * is exactly that form and valid, 0 when it is not (parse it as general
  * JSON: mp_dsse_from_json does both), -1 when out of memory. */
 int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out);
+/* SHA-256 of mp_dsse_to_json's text (its content address in the index). */
+int mp_dsse_json_sha256(const mp_dsse *d, uint8_t out[32], mp_err *e);
 /* jansson object -> envelope (for envelopes embedded in other JSON). */
 int mp_dsse_from_json_value(const void *json_obj, mp_dsse **out, mp_err *e);
 

@@ -18,6 +18,7 @@
 #include "attest.h"
 #include "err.h"
 #include "index.h"
+#include "jsonflat.h"
 
 /* Strings are never NULL: "" when absent. */
 typedef struct mp_index_pkg {
@@ -43,8 +44,11 @@ typedef struct mp_index_signer {
 } mp_index_signer;
 
 typedef struct mp_index_doc {
-  json_t *statement;  /* owns the borrowed strings below */
-  json_t *strings;    /* array owning computed strings */
+  mp_jflat *statement; /* the checked Statement: owns the borrowed strings below */
+  char **owned;        /* blocks of computed strings */
+  size_t nowned, capowned;
+  char *arena;         /* free room in the last block */
+  size_t arena_left;
   char env_sha256[65];
   char payload_sha256[65];
   char *payload_type;
@@ -58,21 +62,21 @@ typedef struct mp_index_doc {
   const char *source_uri, *source_repo, *source_commit, *source_branch;
   int source_dirty;   /* -1 unknown */
   mp_index_subject *subjects;
-  size_t nsubjects;
+  size_t nsubjects, capsubjects;
   mp_index_dataset *datasets;
-  size_t ndatasets;
+  size_t ndatasets, capdatasets;
   mp_index_pkg *pkgs;
-  size_t npkgs;
+  size_t npkgs, cappkgs;
   mp_index_base *bases;
-  size_t nbases;
+  size_t nbases, capbases;
   mp_index_signer *signers;
-  size_t nsigners;
+  size_t nsigners, capsigners;
 } mp_index_doc;
 
 #define MP_INDEX_NO_TIME INT64_MIN
 
-/* Decomposes a checked statement (reference taken) from envelope env. */
-int mp_index_doc_build(const mp_dsse *env, json_t *statement, int verified, const char *verify_error,
+/* Decomposes a checked statement from envelope env (taken, even on failure). */
+int mp_index_doc_build(const mp_dsse *env, mp_jflat *statement, int verified, const char *verify_error,
                        const mp_key *const *verified_by, size_t nverified, mp_index_doc **out,
                        mp_err *e);
 void mp_index_doc_free(mp_index_doc *d);

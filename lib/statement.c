@@ -11,15 +11,12 @@
 
 #include "encoding.h"
 #include "google/protobuf/struct.pb-c.h"
-#include "google/protobuf/timestamp.pb-c.h"
-#include "provenance.pb-c.h"
 #include "statement.pb-c.h"
 
 typedef Google__Protobuf__Struct PbStruct;
 typedef Google__Protobuf__Value PbValue;
 typedef InTotoAttestation__V1__ResourceDescriptor PbRd;
 typedef InTotoAttestation__V1__Statement PbStatement;
-typedef InTotoAttestation__Predicates__Provenance__V1__Provenance PbProvenance;
 
 char *mp_json_canonical(const json_t *v, size_t *len) {
   char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
@@ -246,108 +243,51 @@ static json_t *struct_to_json(const PbStruct *s) {
   return o;
 }
 
-/* --- checking ---------------------------------------------------------- */
+/* --- JSON -> protobuf (after stcheck.c accepted the statement) ----------- */
 
-static int want_string(const json_t *obj, const char *key, int required, const char *where,
-                       const char **out, mp_err *e) {
-  json_t *v = json_object_get(obj, key);
-  *out = NULL;
-  if (!v) {
-    if (required) return mp_err_set(e, MP_EPARSE, "%s: required field \"%s\" is missing", where, key);
-    return 0;
-  }
-  if (!json_is_string(v)) return mp_err_set(e, MP_EPARSE, "%s: \"%s\" is not a string", where, key);
-  *out = json_string_value(v);
-  if (required && !**out) return mp_err_set(e, MP_EPARSE, "%s: \"%s\" is empty", where, key);
-  return 0;
+static char *dup_or_null(const json_t *obj, const char *key, int *nomem) {
+  const char *s = json_string_value(json_object_get(obj, key));
+  char *c = s ? strdup(s) : NULL;
+  if (s && !c) *nomem = 1;
+  return c;
 }
 
-static int want_object(const json_t *obj, const char *key, int required, const char *where,
-                       json_t **out, mp_err *e) {
-  json_t *v = json_object_get(obj, key);
-  *out = NULL;
-  if (!v) {
-    if (required) return mp_err_set(e, MP_EPARSE, "%s: required field \"%s\" is missing", where, key);
-    return 0;
-  }
-  if (!json_is_object(v)) return mp_err_set(e, MP_EPARSE, "%s: \"%s\" is not an object", where, key);
-  *out = v;
-  return 0;
-}
-
-/* Converts a ResourceDescriptor, checking it. A descriptor needs at least one
- * of name, uri, digest, content (in-toto ResourceDescriptor v1). */
-/* build = 0 only checks: annotations (any JSON object is a valid Struct) are
- * not converted. */
-static int rd_from_json(const json_t *j, const char *where, int need_digest, int build, PbRd **out,
-                        mp_err *e) {
-  if (!json_is_object(j)) return mp_err_set(e, MP_EPARSE, "%s: not an object", where);
-  const char *name, *uri, *dl, *mt, *content;
-  json_t *digest, *ann;
-  int rc;
-  if ((rc = want_string(j, "name", 0, where, &name, e)) || (rc = want_string(j, "uri", 0, where, &uri, e)) ||
-      (rc = want_string(j, "downloadLocation", 0, where, &dl, e)) ||
-      (rc = want_string(j, "mediaType", 0, where, &mt, e)) ||
-      (rc = want_string(j, "content", 0, where, &content, e)) ||
-      (rc = want_object(j, "digest", need_digest, where, &digest, e)) ||
-      (rc = want_object(j, "annotations", 0, where, &ann, e)))
-    return rc;
-  if (!name && !uri && !digest && !content)
-    return mp_err_set(e, MP_EPARSE, "%s: needs at least one of name, uri, digest, content", where);
-  if (need_digest && json_object_size(digest) == 0)
-    return mp_err_set(e, MP_EPARSE, "%s: digest is empty", where);
+/* A checked ResourceDescriptor; digest entries in key order. */
+static PbRd *rd_from_json(const json_t *j) {
   PbRd *rd = malloc(sizeof *rd);
-  if (!rd) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  if (!rd) return NULL;
   in_toto_attestation__v1__resource_descriptor__init(rd);
-  rc = MP_ENOMEM;
-  if (name && !(rd->name = strdup(name))) goto fail;
-  if (uri && !(rd->uri = strdup(uri))) goto fail;
-  if (dl && !(rd->download_location = strdup(dl))) goto fail;
-  if (mt && !(rd->media_type = strdup(mt))) goto fail;
-  if (content) {
-    uint8_t *bytes;
-    size_t blen;
-    if (mp_b64_decode(content, strlen(content), &bytes, &blen) != 0) {
-      rc = mp_err_set(e, MP_EPARSE, "%s: content is not base64", where);
-      goto fail;
-    }
-    rd->content.data = bytes;
-    rd->content.len = blen;
-  }
-  if (digest) {
+  int nomem = 0;
+  rd->name = dup_or_null(j, "name", &nomem);
+  rd->uri = dup_or_null(j, "uri", &nomem);
+  rd->download_location = dup_or_null(j, "downloadLocation", &nomem);
+  rd->media_type = dup_or_null(j, "mediaType", &nomem);
+  const char *content = json_string_value(json_object_get(j, "content"));
+  if (content && mp_b64_decode(content, strlen(content), &rd->content.data, &rd->content.len) != 0) nomem = 1;
+  json_t *digest = json_object_get(j, "digest");
+  if (digest && !nomem) {
     size_t n;
     const char **keys = sorted_keys(digest, &n);
-    if (!keys) goto fail;
-    rd->digest = calloc(n ? n : 1, sizeof *rd->digest);
-    for (size_t i = 0; rd->digest && i < n; i++) {
-      json_t *hv = json_object_get(digest, keys[i]);
-      /* gitCommit and similar are hex too; every digest value must be. */
-      if (!json_is_string(hv) || !mp_is_lower_hex(json_string_value(hv))) {
-        rc = mp_err_set(e, MP_EPARSE, "%s: digest \"%s\" is not lowercase hex", where, keys[i]);
-        free(keys);
-        goto fail;
-      }
+    rd->digest = keys ? calloc(n ? n : 1, sizeof *rd->digest) : NULL;
+    for (size_t i = 0; rd->digest && i < n && !nomem; i++) {
       InTotoAttestation__V1__ResourceDescriptor__DigestEntry *de = malloc(sizeof *de);
       if (!de) break;
       in_toto_attestation__v1__resource_descriptor__digest_entry__init(de);
       rd->digest[rd->n_digest++] = de;
       de->key = strdup(keys[i]);
-      de->value = strdup(json_string_value(hv));
-      if (!de->key || !de->value) break;
+      de->value = strdup(json_string_value(json_object_get(digest, keys[i])));
+      if (!de->key || !de->value) nomem = 1;
     }
+    if (!rd->digest || rd->n_digest != n) nomem = 1;
     free(keys);
-    if (!rd->digest || rd->n_digest != n) {
-      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-      goto fail;
-    }
   }
-  if (build && ann && !(rd->annotations = struct_from_json(ann))) goto fail;
-  *out = rd;
-  return 0;
-fail:
-  if (rc == MP_ENOMEM) mp_err_set(e, MP_ENOMEM, "out of memory");
-  in_toto_attestation__v1__resource_descriptor__free_unpacked(rd, NULL);
-  return rc;
+  json_t *ann = json_object_get(j, "annotations");
+  if (!nomem && ann && !(rd->annotations = struct_from_json(ann))) nomem = 1;
+  if (nomem) {
+    in_toto_attestation__v1__resource_descriptor__free_unpacked(rd, NULL);
+    return NULL;
+  }
+  return rd;
 }
 
 static json_t *rd_to_json(const PbRd *rd) {
@@ -374,206 +314,55 @@ static json_t *rd_to_json(const PbRd *rd) {
   return j;
 }
 
-static int rd_list(const json_t *parent, const char *key, const char *where, int build, PbRd ***out,
-                   size_t *n, mp_err *e) {
-  json_t *arr = json_object_get(parent, key);
-  *out = NULL;
-  *n = 0;
-  if (!arr) return 0;
-  if (!json_is_array(arr)) return mp_err_set(e, MP_EPARSE, "%s: \"%s\" is not an array", where, key);
-  size_t len = json_array_size(arr);
-  if (!len) return 0;
-  PbRd **list = calloc(len, sizeof *list);
-  if (!list) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  for (size_t i = 0; i < len; i++) {
-    char w[160];
-    snprintf(w, sizeof w, "%s.%s[%zu]", where, key, i);
-    int rc = rd_from_json(json_array_get(arr, i), w, 0, build, &list[i], e);
-    if (rc) {
-      for (size_t k = 0; k < i; k++) in_toto_attestation__v1__resource_descriptor__free_unpacked(list[k], NULL);
-      free(list);
-      return rc;
-    }
-  }
-  *out = list;
-  *n = len;
-  return 0;
-}
-
-static int timestamp_from_json(const json_t *obj, const char *key, const char *where,
-                               Google__Protobuf__Timestamp **out, mp_err *e) {
-  const char *s;
-  int rc = want_string(obj, key, 0, where, &s, e);
-  *out = NULL;
-  if (rc || !s) return rc;
-  struct timespec ts;
-  if (mp_time_parse(s, &ts) != 0)
-    return mp_err_set(e, MP_EPARSE, "%s: \"%s\" is not an RFC 3339 timestamp", where, key);
-  Google__Protobuf__Timestamp *t = malloc(sizeof *t);
-  if (!t) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  google__protobuf__timestamp__init(t);
-  t->seconds = ts.tv_sec;
-  t->nanos = (int32_t)ts.tv_nsec;
-  *out = t;
-  return 0;
-}
-
-/* Typed conversion of an SLSA v1 predicate, used as its validation only: the
- * parts that are free-form Structs (parameters, annotations), which any JSON
- * object satisfies, are checked for being objects but not converted. */
-static int provenance_from_json(const json_t *pred, PbProvenance **out, mp_err *e) {
-  typedef InTotoAttestation__Predicates__Provenance__V1__BuildDefinition BD;
-  typedef InTotoAttestation__Predicates__Provenance__V1__RunDetails RD;
-  typedef InTotoAttestation__Predicates__Provenance__V1__Builder BU;
-  typedef InTotoAttestation__Predicates__Provenance__V1__BuildMetadata BM;
-  if (!json_is_object(pred)) return mp_err_set(e, MP_EPARSE, "predicate: not an object");
-  json_t *bdj, *rdj, *ext, *intl, *bj, *mj, *bvj;
-  const char *build_type, *builder_id, *inv;
-  int rc;
-  if ((rc = want_object(pred, "buildDefinition", 1, "predicate", &bdj, e)) ||
-      (rc = want_object(pred, "runDetails", 1, "predicate", &rdj, e)) ||
-      (rc = want_string(bdj, "buildType", 1, "buildDefinition", &build_type, e)) ||
-      (rc = want_object(bdj, "externalParameters", 1, "buildDefinition", &ext, e)) ||
-      (rc = want_object(bdj, "internalParameters", 0, "buildDefinition", &intl, e)) ||
-      (rc = want_object(rdj, "builder", 1, "runDetails", &bj, e)) ||
-      (rc = want_string(bj, "id", 1, "runDetails.builder", &builder_id, e)) ||
-      (rc = want_object(bj, "version", 0, "runDetails.builder", &bvj, e)) ||
-      (rc = want_object(rdj, "metadata", 0, "runDetails", &mj, e)))
-    return rc;
-  if (mj && (rc = want_string(mj, "invocationId", 0, "runDetails.metadata", &inv, e))) return rc;
-
-  PbProvenance *p = calloc(1, sizeof *p);
-  BD *bd = calloc(1, sizeof *bd);
-  RD *rd = calloc(1, sizeof *rd);
-  BU *bu = calloc(1, sizeof *bu);
-  if (!p || !bd || !rd || !bu) {
-    free(p), free(bd), free(rd), free(bu);
-    return mp_err_set(e, MP_ENOMEM, "out of memory");
-  }
-  in_toto_attestation__predicates__provenance__v1__provenance__init(p);
-  in_toto_attestation__predicates__provenance__v1__build_definition__init(bd);
-  in_toto_attestation__predicates__provenance__v1__run_details__init(rd);
-  in_toto_attestation__predicates__provenance__v1__builder__init(bu);
-  p->build_definition = bd;
-  p->run_details = rd;
-  rd->builder = bu;
-  rc = MP_ENOMEM;
-  if (!(bd->build_type = strdup(build_type)) || !(bu->id = strdup(builder_id))) goto nomem;
-  (void)ext, (void)intl;
-  if ((rc = rd_list(bdj, "resolvedDependencies", "buildDefinition", 0, &bd->resolved_dependencies,
-                    &bd->n_resolved_dependencies, e)) ||
-      (rc = rd_list(rdj, "byproducts", "runDetails", 0, &rd->byproducts, &rd->n_byproducts, e)) ||
-      (rc = rd_list(bj, "builderDependencies", "runDetails.builder", 0, &bu->builder_dependencies,
-                    &bu->n_builder_dependencies, e)))
-    goto fail;
-  if (bvj) {
-    const char *k;
-    json_t *v;
-    bu->version = calloc(json_object_size(bvj) + 1, sizeof *bu->version);
-    if (!bu->version) goto nomem;
-    json_object_foreach(bvj, k, v) {
-      if (!json_is_string(v)) {
-        rc = mp_err_set(e, MP_EPARSE, "runDetails.builder.version: \"%s\" is not a string", k);
-        goto fail;
-      }
-      InTotoAttestation__Predicates__Provenance__V1__Builder__VersionEntry *ve = malloc(sizeof *ve);
-      if (!ve) goto nomem;
-      in_toto_attestation__predicates__provenance__v1__builder__version_entry__init(ve);
-      bu->version[bu->n_version++] = ve;
-      if (!(ve->key = strdup(k)) || !(ve->value = strdup(json_string_value(v)))) goto nomem;
-    }
-  }
-  if (mj) {
-    BM *bm = malloc(sizeof *bm);
-    if (!bm) goto nomem;
-    in_toto_attestation__predicates__provenance__v1__build_metadata__init(bm);
-    rd->metadata = bm;
-    if (inv && !(bm->invocation_id = strdup(inv))) goto nomem;
-    if ((rc = timestamp_from_json(mj, "startedOn", "runDetails.metadata", &bm->started_on, e)) ||
-        (rc = timestamp_from_json(mj, "finishedOn", "runDetails.metadata", &bm->finished_on, e)))
-      goto fail;
-  }
-  *out = p;
-  return 0;
-nomem:
-  rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-fail:
-  in_toto_attestation__predicates__provenance__v1__provenance__free_unpacked(p, NULL);
-  return rc;
-}
-
-int mp_provenance_check(const json_t *pred, mp_err *e) {
-  PbProvenance *p = NULL;
-  int rc = provenance_from_json(pred, &p, e);
-  if (p) in_toto_attestation__predicates__provenance__v1__provenance__free_unpacked(p, NULL);
-  return rc;
-}
-
-/* build = 0: validation only (see rd_from_json); the predicate's generic
- * Struct form, which cannot fail, is then not built either. */
-static int statement_from_json(const json_t *st, int build, PbStatement **out, mp_err *e) {
-  if (!json_is_object(st)) return mp_err_set(e, MP_EPARSE, "statement: not a JSON object");
-  const char *type, *ptype;
-  json_t *pred = json_object_get(st, "predicate");
-  int rc;
-  if ((rc = want_string(st, "_type", 1, "statement", &type, e)) ||
-      (rc = want_string(st, "predicateType", 1, "statement", &ptype, e)))
-    return rc;
-  if (strcmp(type, MP_STATEMENT_TYPE) != 0)
-    return mp_err_set(e, MP_EPARSE, "statement: _type is \"%s\", expected %s", type, MP_STATEMENT_TYPE);
-  if (pred && !json_is_object(pred)) return mp_err_set(e, MP_EPARSE, "statement: predicate is not an object");
+/* A checked statement; the predicate goes in as its generic Struct. */
+static int statement_from_json(const json_t *st, PbStatement **out, mp_err *e) {
+  int rc = mp_statement_check(st, e);
+  if (rc) return rc;
   json_t *subj = json_object_get(st, "subject");
-  if (!json_is_array(subj) || json_array_size(subj) == 0)
-    return mp_err_set(e, MP_EPARSE, "statement: \"subject\" must be a non-empty array");
+  json_t *pred = json_object_get(st, "predicate");
   PbStatement *s = malloc(sizeof *s);
   if (!s) return mp_err_set(e, MP_ENOMEM, "out of memory");
   in_toto_attestation__v1__statement__init(s);
   s->subject = calloc(json_array_size(subj), sizeof *s->subject);
-  if (!s->subject || !(s->type = strdup(type)) || !(s->predicate_type = strdup(ptype))) {
-    rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-    goto fail;
+  int ok = s->subject && (s->type = strdup(json_string_value(json_object_get(st, "_type")))) &&
+           (s->predicate_type = strdup(json_string_value(json_object_get(st, "predicateType"))));
+  for (size_t i = 0; ok && i < json_array_size(subj); i++) {
+    ok = (s->subject[i] = rd_from_json(json_array_get(subj, i))) != NULL;
+    if (ok) s->n_subject++;
   }
-  for (size_t i = 0; i < json_array_size(subj); i++) {
-    char w[64];
-    snprintf(w, sizeof w, "statement.subject[%zu]", i);
-    if ((rc = rd_from_json(json_array_get(subj, i), w, 1, build, &s->subject[i], e))) goto fail;
-    s->n_subject++;
+  if (ok && pred) ok = (s->predicate = struct_from_json(pred)) != NULL;
+  if (!ok) {
+    in_toto_attestation__v1__statement__free_unpacked(s, NULL);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
   }
-  if (build && pred && !(s->predicate = struct_from_json(pred))) {
-    rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-    goto fail;
-  }
-  if (pred && strcmp(ptype, MP_SLSA_PROVENANCE_V1) == 0 && (rc = mp_provenance_check(pred, e)))
-    goto fail;
   *out = s;
   return 0;
-fail:
-  in_toto_attestation__v1__statement__free_unpacked(s, NULL);
-  return rc;
 }
 
 int mp_statement_check(const json_t *st, mp_err *e) {
-  PbStatement *s = NULL;
-  int rc = statement_from_json(st, 0, &s, e);
-  if (s) in_toto_attestation__v1__statement__free_unpacked(s, NULL);
+  if (!json_is_object(st)) return mp_err_set(e, MP_EPARSE, "statement: not a JSON object");
+  size_t len = 0;
+  char *text = mp_json_canonical(st, &len);
+  if (!text) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  mp_jflat *d = NULL;
+  int rc = mp_statement_parse_flat((const uint8_t *)text, len, &d, e);
+  mp_jflat_free(d);
+  free(text);
   return rc;
 }
 
 int mp_statement_parse(const uint8_t *payload, size_t len, json_t **out, mp_err *e) {
-  json_t *st;
-  int rc = mp_json_parse("statement", payload, len, &st, e);
+  mp_jflat *d = NULL;
+  int rc = mp_statement_parse_flat(payload, len, &d, e);
+  mp_jflat_free(d);
   if (rc) return rc;
-  if ((rc = mp_statement_check(st, e))) {
-    json_decref(st);
-    return rc;
-  }
-  *out = st;
-  return 0;
+  /* the checks passed on the same bytes: jansson reads the same document */
+  return mp_json_parse("statement", payload, len, out, e);
 }
 
 int mp_statement_to_pb(const json_t *st, uint8_t **out, size_t *outlen, mp_err *e) {
   PbStatement *s = NULL;
-  int rc = statement_from_json(st, 1, &s, e);
+  int rc = statement_from_json(st, &s, e);
   if (rc) return rc;
   size_t n = in_toto_attestation__v1__statement__get_packed_size(s);
   uint8_t *buf = malloc(n ? n : 1);

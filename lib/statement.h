@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "jsonflat.h"
 
 #define MP_STATEMENT_TYPE "https://in-toto.io/Statement/v1"
 #define MP_SLSA_PROVENANCE_V1 "https://slsa.dev/provenance/v1"
@@ -35,12 +36,15 @@ json_t *mp_rd_new(const char *name, const char *uri, const char *alg, const char
 int mp_rd_annotate(json_t *rd, const char *key, json_t *value);
 
 /* Checks a Statement object (types, required fields, subject digests) and,
- * when predicateType is SLSA Provenance v1, the predicate too. */
+ * when predicateType is SLSA Provenance v1, the predicate too. The rules are
+ * in stcheck.c, on the flat tree; a jansson tree is checked through its
+ * canonical text. */
 int mp_statement_check(const json_t *st, mp_err *e);
-/* Checks an SLSA v1 provenance predicate. */
-int mp_provenance_check(const json_t *pred, mp_err *e);
+int mp_statement_check_flat(const mp_jflat *d, mp_err *e);
 /* Parses and checks a signed payload. */
 int mp_statement_parse(const uint8_t *payload, size_t len, json_t **out, mp_err *e);
+/* The same into a flat tree, for the bulk readers (index add). */
+int mp_statement_parse_flat(const uint8_t *payload, size_t len, mp_jflat **out, mp_err *e);
 
 /* Statement JSON -> serialized in_toto_attestation.v1.Statement. */
 int mp_statement_to_pb(const json_t *st, uint8_t **out, size_t *outlen, mp_err *e);

@@ -17,7 +17,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The compact reader (no JSON tree) must agree with the general one on
- * everything it accepts: same payload type, payload, signatures, key ids. */
+ * everything it accepts: same payload type, payload, signatures, key ids;
+ * and when it takes the text's SHA-256 for the envelope's, the text must be
+ * exactly what mp_dsse_to_json writes. */
 static void compact_agrees(const uint8_t *data, size_t size) {
   mp_dsse *fast = NULL;
   if (mp_dsse_from_compact_json((const char *)data, size, &fast) != 1) return;
@@ -33,6 +35,13 @@ static void compact_agrees(const uint8_t *data, size_t size) {
     if (a->sig_len != b->sig_len || memcmp(a->sig, b->sig, a->sig_len) != 0 || !a->keyid != !b->keyid ||
         (a->keyid && strcmp(a->keyid, b->keyid) != 0))
       abort();
+  }
+  uint8_t cached[32], encoded[32];
+  if (fast->has_json_sha256) {
+    if (mp_dsse_json_sha256(fast, cached, NULL) != 0) abort();
+    fast->has_json_sha256 = 0;
+    if (mp_dsse_json_sha256(fast, encoded, NULL) != 0) abort();
+    if (memcmp(cached, encoded, 32) != 0) abort();
   }
   mp_dsse_free(fast);
   mp_dsse_free(slow);

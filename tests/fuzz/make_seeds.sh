@@ -12,6 +12,8 @@
 #               fuzz_merkle_proof commits to (first byte: 0 proof, 1 tree)
 #   policy/     the example policies, one with an inline PEM key and every
 #               model rule, and a JSON one
+#   jsonflat/   the Statement, and JSON edge cases both parsers must agree on
+#               (escapes, surrogates, numbers at the limits, duplicates, depth)
 #   bundle/     OMS bundles mlprov writes (key, certificate chain, shards,
 #               one file), the shared OMS v1.0 test vectors when present
 # Usage: tests/fuzz/make_seeds.sh [BUILD_DIR]   (default build)
@@ -105,4 +107,29 @@ if [ -d "$ROOT/../shared/oms/test-vectors" ]; then
     cp "$f" "$C/bundle/vector-$(basename "$(dirname "$f")")-$(basename "$f")"
   done
 fi
+mkdir -p "$C/jsonflat"
+cp "$C/statement/statement.json" "$C/jsonflat/statement.json"
+python3 - "$C/jsonflat" <<'PY'
+import sys
+c = sys.argv[1]
+cases = {
+  "escapes": r'{"a":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00 x","b":["\u0041",""]}',
+  "surrogate-lone": r'["\ud800x"]',
+  "nul-escape": r'["\u0000"]',
+  "numbers": '[0,-0,1e5,-1.5E-3,9223372036854775807,-9223372036854775808,1e308,1e-400]',
+  "int-overflow": '[9223372036854775808]',
+  "real-overflow": '[1e400]',
+  "bad-numbers": '[01]',
+  "duplicate": '{"a":1,"b":{"c":1,"c":2}}',
+  "duplicate-big": '{' + ','.join('"k%d":%d' % (i, i) for i in range(40)) + ',"k7":0}',
+  "utf8": '{"\\u00e9t\\u00e9":"été 中 😀"}',
+  "depth": '[' * 2048 + ']' * 2048,
+  "too-deep": '[' * 2049 + ']' * 2049,
+  "literals": '[true,false,null,{}, [] ,{"x":null}]  \n',
+  "trailing": '{} x',
+}
+for name, text in cases.items():
+    open(c + "/" + name, "w", encoding="utf-8").write(text)
+open(c + "/bad-utf8", "wb").write(b'["\xc0\xaf", "\xed\xa0\x80"]')
+PY
 ls -l "$C"/*

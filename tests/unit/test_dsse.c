@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "digest.h"
 #include "dsse.h"
 #include "encoding.h"
 #include "keys.h"
@@ -200,6 +201,48 @@ static void big_payload_every_key_type(void **state) {
   free(body);
 }
 
+static void expect_json_sha(const mp_dsse *d, int cached) {
+  assert_int_equal(d->has_json_sha256, cached);
+  char *json = NULL;
+  size_t len = 0;
+  mp_err e;
+  assert_int_equal(mp_dsse_to_json(d, &json, &len, &e), 0);
+  uint8_t want[32], got[32];
+  mp_sha256(json, len, want);
+  assert_int_equal(mp_dsse_json_sha256(d, got, &e), 0);
+  assert_memory_equal(got, want, 32);
+  free(json);
+}
+
+/* The envelope's content address comes from the text it was read from only
+ * when that text is mp_dsse_to_json's: padded base64, nothing added since. */
+static void json_sha256_from_text(void **state) {
+  (void)state;
+  mp_dsse *d;
+  const char *padded = "{\"payload\":\"Zm9vYg==\",\"payloadType\":\"t\",\"signatures\":[{\"keyid\":\"k\",\"sig\":\"AAE=\"}]}\n";
+  assert_int_equal(mp_dsse_from_compact_json(padded, strlen(padded), &d), 1);
+  uint8_t text_sha[32];
+  mp_sha256(padded, strlen(padded) - 1, text_sha);
+  assert_memory_equal(d->json_sha256, text_sha, 32);
+  expect_json_sha(d, 1);
+  mp_key *k = NULL;
+  mp_err e;
+  assert_int_equal(mp_key_generate(MP_KEY_ED25519, &k, &e), 0);
+  assert_int_equal(mp_dsse_sign(d, k, &e), 0);
+  expect_json_sha(d, 0); /* signed again: the text is stale */
+  mp_key_free(k);
+  mp_dsse_free(d);
+  static const char *unpadded[] = {
+      "{\"payload\":\"Zm9vYg\",\"payloadType\":\"t\",\"signatures\":[]}",
+      "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[{\"keyid\":\"k\",\"sig\":\"AAE\"}]}",
+  };
+  for (size_t i = 0; i < 2; i++) {
+    assert_int_equal(mp_dsse_from_compact_json(unpadded[i], strlen(unpadded[i]), &d), 1);
+    expect_json_sha(d, 0);
+    mp_dsse_free(d);
+  }
+}
+
 /* The compact reader takes what mp_dsse_to_json writes and leaves anything
  * else to the general parser, which reads it the same. */
 static void compact_reader(void **state) {
@@ -300,6 +343,7 @@ int main(void) {
       cmocka_unit_test(no_signature_is_refused), cmocka_unit_test(json_encoding_matches_jansson),
       cmocka_unit_test(many_keys_and_hints), cmocka_unit_test(big_payload_every_key_type),
       cmocka_unit_test(compact_reader),
+      cmocka_unit_test(json_sha256_from_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,7 +43,9 @@ static void decomposition(void **state) {
   const mp_key *keys[1] = {k};
   assert_int_equal(mp_attest_sign(st, keys, 1, &env, &e), 0);
   mp_index_doc *d = NULL;
-  assert_int_equal(mp_index_doc_build(env, st, 1, NULL, keys, 1, &d, &e), 0);
+  mp_jflat *flat = NULL;
+  assert_int_equal(mp_statement_parse_flat(env->payload, env->payload_len, &flat, &e), 0);
+  assert_int_equal(mp_index_doc_build(env, flat, 1, NULL, keys, 1, &d, &e), 0);
   assert_int_equal(d->nsubjects, 2);
   assert_string_equal(d->subjects[0].digest, "aa");
   assert_string_equal(d->subjects[0].role, "model");

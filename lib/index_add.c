@@ -101,8 +101,8 @@ typedef struct slot {
   int rc;
   char msg[MP_ERR_MSG_MAX];
   /* docs already written, freed by the worker that takes the slot next:
-   * releasing a statement's JSON tree costs as much as a third of writing
-   * it, and the writing thread is the one every record waits for */
+   * the writing thread is the one every record waits for, so it does
+   * nothing it can leave to another */
   mp_index_doc **written;
   size_t nwritten;
 } slot;

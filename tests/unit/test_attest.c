@@ -53,7 +53,13 @@ static void write_and_read_both_forms(void **state) {
   assert_int_equal(mp_attest_verify(&f->entries[0], ks, 1, 1, &back, NULL, &e), 0);
   assert_true(json_equal(back, st));
   json_decref(back);
+  mp_jflat *flat = NULL; /* what index add reads: the same statement */
+  assert_int_equal(mp_attest_verify_flat(&f->entries[0], ks, 1, 1, &flat, NULL, &e), 0);
+  assert_string_equal(mp_jflat_str(flat, mp_jflat_get(flat, mp_jflat_root(flat), "predicateType")),
+                      json_string_value(json_object_get(st, "predicateType")));
+  mp_jflat_free(flat);
   const mp_key *wrong[] = {other};
+  assert_int_equal(mp_attest_verify_flat(&f->entries[0], wrong, 1, 1, &flat, NULL, &e), MP_EVERIFY);
   assert_int_equal(mp_attest_verify_pb(&f->entries[0], wrong, 1, 1, &doc, NULL, &e), MP_EVERIFY);
   mp_attest_file_free(f);
 
@@ -79,6 +85,9 @@ static void write_and_read_both_forms(void **state) {
   assert_int_equal(mp_attest_load(p2.pb, &f, &e), 0);
   mp_err_clear(&e);
   assert_int_equal(mp_attest_verify(&f->entries[0], ks, 1, 1, &back, NULL, &e), MP_EVERIFY);
+  assert_non_null(strstr(e.msg, "differs from the signed JSON payload"));
+  mp_err_clear(&e);
+  assert_int_equal(mp_attest_verify_flat(&f->entries[0], ks, 1, 1, &flat, NULL, &e), MP_EVERIFY);
   assert_non_null(strstr(e.msg, "differs from the signed JSON payload"));
   mp_attest_file_free(f);
 

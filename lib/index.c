@@ -151,16 +151,14 @@ int mp_index_open(const char *target, int create, mp_index **out, mp_err *e) {
   if (!target || !*target) return mp_err_set(e, MP_EUSAGE, "no index given (--db PATH or URL)");
   mp_index *idx = calloc(1, sizeof *idx);
   if (!idx) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  idx->pkg_cache = json_object();
-  idx->pkg_pending = json_array();
+  idx->pkgs = mp_pkgcache_new();
   if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0) {
     idx->ops = &mp_idb_pg;
   } else {
     idx->ops = &mp_idb_sqlite;
     if (strncmp(target, "sqlite:", 7) == 0) target += 7;
   }
-  int rc = (!idx->pkg_cache || !idx->pkg_pending) ? mp_err_set(e, MP_ENOMEM, "out of memory")
-                                                    : idx->ops->open(target, create, &idx->db, e);
+  int rc = !idx->pkgs ? mp_err_set(e, MP_ENOMEM, "out of memory") : idx->ops->open(target, create, &idx->db, e);
   if (rc == 0) rc = mp_index_migrate(idx, migrations, sizeof migrations / sizeof migrations[0], e);
   if (rc) {
     mp_index_close(idx);
@@ -173,74 +171,64 @@ int mp_index_open(const char *target, int create, mp_index **out, mp_err *e) {
 void mp_index_close(mp_index *idx) {
   if (!idx) return;
   if (idx->db) idx->ops->close(idx->db);
-  json_decref(idx->pkg_cache);
-  json_decref(idx->pkg_pending);
+  mp_pkgcache_free(idx->pkgs);
   free(idx);
 }
 
 /* --- write transactions and the package cache -------------------------------- */
 
 int mp_index_begin(mp_index *idx, mp_err *e) {
-  json_array_clear(idx->pkg_pending);
+  mp_pkgcache_rollback(idx->pkgs); /* nothing pending outside a transaction */
   return idx->ops->begin_write(idx->db, e);
 }
 
 int mp_index_commit(mp_index *idx, mp_err *e) {
   int rc = idx->ops->commit(idx->db, e);
   if (rc) mp_index_rollback(idx);
-  else json_array_clear(idx->pkg_pending);
+  else mp_pkgcache_commit(idx->pkgs);
   return rc;
 }
 
 void mp_index_rollback(mp_index *idx) {
   idx->ops->rollback(idx->db);
   /* ids handed out in the aborted transaction no longer exist */
-  size_t i;
-  json_t *k;
-  json_array_foreach(idx->pkg_pending, i, k) json_object_del(idx->pkg_cache, json_string_value(k));
-  json_array_clear(idx->pkg_pending);
+  mp_pkgcache_rollback(idx->pkgs);
 }
 
-static char *pkg_key(const mp_index_pkg *p) {
-  size_t n = strlen(p->purl) + strlen(p->name) + strlen(p->version) + strlen(p->digest) + 4;
-  char *key = malloc(n);
-  if (key) snprintf(key, n, "%s\x1f%s\x1f%s\x1f%s", p->purl, p->name, p->version, p->digest);
-  return key;
-}
-
+/* A record's dependencies repeat a package at times (the same package URL
+ * under two names): each identity is looked up, and inserted, once. */
 int mp_index_package_ids(mp_index *idx, const mp_index_pkg *p, size_t n, int64_t *ids, mp_err *e) {
-  char **keys = calloc(n ? n : 1, sizeof *keys);
-  const mp_index_pkg **miss = calloc(n ? n : 1, sizeof *miss);
-  int64_t *miss_ids = calloc(n ? n : 1, sizeof *miss_ids);
-  size_t *miss_key = calloc(n ? n : 1, sizeof *miss_key);
-  json_t *wanted = json_object();
-  size_t nmiss = 0;
-  int rc = (!keys || !miss || !miss_ids || !miss_key || !wanted) ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
-  for (size_t i = 0; rc == 0 && i < n; i++) {
-    if (!(keys[i] = pkg_key(&p[i]))) {
+  const mp_index_pkg *stack[512];
+  int64_t id_stack[512];
+  const mp_index_pkg **miss = n <= 512 ? stack : malloc(n * sizeof *miss);
+  int64_t *miss_ids = n <= 512 ? id_stack : malloc(n * sizeof *miss_ids);
+  if (!miss || !miss_ids) {
+    if (miss != stack) free(miss);
+    if (miss_ids != id_stack) free(miss_ids);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  mp_pkgcache *c = idx->pkgs;
+  size_t mark = mp_pkgcache_size(c), nmiss = 0;
+  int rc = 0;
+  /* ids[i] holds p[i]'s entry number until the ids are known; the entries
+   * added here are mark, mark + 1, ... in the order of miss[] */
+  for (size_t i = 0; i < n; i++) {
+    size_t ent;
+    int added;
+    if (mp_pkgcache_find_add(c, &p[i], &ent, &added)) {
       rc = mp_err_set(e, MP_ENOMEM, "out of memory");
       break;
     }
-    if (json_object_get(idx->pkg_cache, keys[i]) || json_object_get(wanted, keys[i])) continue;
-    json_object_set_new(wanted, keys[i], json_true());
-    miss_key[nmiss] = i;
-    miss[nmiss++] = &p[i];
+    ids[i] = (int64_t)ent;
+    if (added) miss[nmiss++] = &p[i];
   }
   if (rc == 0 && nmiss) rc = idx->ops->package_ids(idx->db, miss, nmiss, miss_ids, e);
-  for (size_t m = 0; rc == 0 && m < nmiss; m++) {
-    const char *k = keys[miss_key[m]];
-    if (json_object_set_new(idx->pkg_cache, k, json_integer((json_int_t)miss_ids[m])) ||
-        json_array_append_new(idx->pkg_pending, json_string(k)))
-      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-  }
-  for (size_t i = 0; rc == 0 && i < n; i++)
-    ids[i] = (int64_t)json_integer_value(json_object_get(idx->pkg_cache, keys[i]));
-  for (size_t i = 0; keys && i < n; i++) free(keys[i]);
-  free(keys);
-  free(miss);
-  free(miss_ids);
-  free(miss_key);
-  json_decref(wanted);
+  for (size_t m = 0; rc == 0 && m < nmiss; m++) mp_pkgcache_set_id(c, mark + m, miss_ids[m]);
+  if (rc) mp_pkgcache_truncate(c, mark);
+  else
+    for (size_t i = 0; i < n; i++) ids[i] = mp_pkgcache_id(c, (size_t)ids[i]);
+  if (miss != stack) free(miss);
+  if (miss_ids != id_stack) free(miss_ids);
   return rc;
 }
 

@@ -121,11 +121,28 @@ typedef struct mp_idb_ops {
 extern const mp_idb_ops mp_idb_sqlite;
 extern const mp_idb_ops mp_idb_pg;
 
+/* Package identity (purl, name, version, digest) -> packages.id of one writer
+ * (index_pkgcache.c). Entries are numbered in the order they were added;
+ * those added since the last commit are forgotten by rollback. */
+typedef struct mp_pkgcache mp_pkgcache;
+mp_pkgcache *mp_pkgcache_new(void);
+void mp_pkgcache_free(mp_pkgcache *c);
+/* The entry of p's identity; when absent, adds it (id -1 until set) and sets
+ * *added. -1 when out of memory (nothing added). */
+int mp_pkgcache_find_add(mp_pkgcache *c, const mp_index_pkg *p, size_t *entry, int *added);
+int64_t mp_pkgcache_id(const mp_pkgcache *c, size_t entry);
+void mp_pkgcache_set_id(mp_pkgcache *c, size_t entry, int64_t id);
+size_t mp_pkgcache_size(const mp_pkgcache *c);
+/* Forgets the entries numbered n and above. */
+void mp_pkgcache_truncate(mp_pkgcache *c, size_t n);
+/* The entries so far are committed rows / forget those added since. */
+void mp_pkgcache_commit(mp_pkgcache *c);
+void mp_pkgcache_rollback(mp_pkgcache *c);
+
 struct mp_index {
   const mp_idb_ops *ops;
   mp_idb *db;
-  json_t *pkg_cache;    /* package identity -> id (committed rows only) */
-  json_t *pkg_pending;  /* identities cached in the open transaction */
+  mp_pkgcache *pkgs;  /* ids of the rows committed and of the open transaction */
 };
 
 /* Schema DDL of one version, per dialect (index.c). */

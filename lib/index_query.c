@@ -4,49 +4,23 @@
  * Each query finds a seed set of attestations through one index (packages by
  * base or normalised name then attestation_packages, datasets by name, digest
  * or Merkle root, signers by key id, subjects by digest, attestations by
- * time), restricted to the --since/--until window; lineage is then walked
- * level by level in C (visited set: a forged cycle cannot loop) through
- * lineage.base_digest = subjects.digest. The window restricts the seeds only:
- * a fine-tune of an affected model is affected whenever it was trained.
- * Rows are fetched for the result set in chunks of inlined integer ids (ids
- * come from the database, never from the user). */
+ * time), restricted to the --since/--until window, in one query; lineage is
+ * walked by index_lineage.c (one recursive query, levels worked out in C).
+ * The window restricts the seeds only: a fine-tune of an affected model is
+ * affected whenever it was trained. Then every result's row, subjects and
+ * signers are read with one query each for the whole result set (an id list:
+ * ids come from the database, never from the user), so a query costs a fixed
+ * number of statements — round trips on PostgreSQL — however many records it
+ * returns. Records are kept in C (index_rset.h) and become JSON once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "index_int.h"
+#include "index_rset.h"
 #include "purl.h"
 #include "version.h"
 
-#define CHUNK 500
-
-typedef struct idlist {
-  int64_t *v;
-  size_t n, cap;
-} idlist;
-
-static int id_push(idlist *l, int64_t id) {
-  if (l->n == l->cap) {
-    size_t nc = l->cap ? 2 * l->cap : 64;
-    int64_t *nv = realloc(l->v, nc * sizeof *nv);
-    if (!nv) return -1;
-    l->v = nv;
-    l->cap = nc;
-  }
-  l->v[l->n++] = id;
-  return 0;
-}
-
-/* "1,2,3" for v[from..to) */
-static char *id_csv(const int64_t *v, size_t from, size_t to) {
-  size_t cap = (to - from) * 21 + 2;
-  char *s = malloc(cap);
-  if (!s) return NULL;
-  size_t o = 0;
-  for (size_t i = from; i < to; i++) o += (size_t)snprintf(s + o, cap - o, "%s%lld", i > from ? "," : "", (long long)v[i]);
-  s[o] = '\0';
-  return s;
-}
+#define NOPOS ((size_t)-1)
 
 static json_t *digest_json(const char *stored) {
   if (!stored || !*stored) return json_null();
@@ -63,149 +37,181 @@ static json_t *time_json(const char *us) {
 
 static const char *S(const char *s) { return s ? s : ""; }
 
-/* Runs sql over ids in chunks; sql has one %s for the id list. */
-typedef int (*row_fn)(mp_index *idx, mp_idb_rows *r, json_t *recs, mp_err *e);
-
-static int for_ids(mp_index *idx, const char *fmt, const idlist *ids, row_fn fn, json_t *recs, mp_err *e) {
-  for (size_t from = 0; from < ids->n; from += CHUNK) {
-    size_t to = from + CHUNK < ids->n ? from + CHUNK : ids->n;
-    char *csv = id_csv(ids->v, from, to);
-    size_t len = csv ? strlen(fmt) + strlen(csv) + 1 : 0;
-    char *sql = csv ? malloc(len) : NULL;
-    if (!sql) {
-      free(csv);
-      return mp_err_set(e, MP_ENOMEM, "out of memory");
-    }
-    snprintf(sql, len, fmt, csv);
-    free(csv);
-    mp_idb_rows *r = NULL;
-    int rc = mp_index_q(idx, sql, NULL, 0, &r, e);
-    free(sql);
-    int more;
-    while (rc == 0 && (more = idx->ops->next(r, e)) != 0) rc = more < 0 ? more : fn(idx, r, recs, e);
-    idx->ops->rows_free(r);
-    if (rc) return rc;
-  }
-  return 0;
-}
-
-static json_t *rec_of(json_t *recs, const char *id) { return json_object_get(recs, id); }
-
-static int att_row(mp_index *idx, mp_idb_rows *r, json_t *recs, mp_err *e) {
-  const char *(*c)(mp_idb_rows *, int) = idx->ops->col;
-  json_t *o = rec_of(recs, c(r, 0));
-  if (!o) return 0;
-  json_object_set_new(o, "envelopeSha256", json_string(S(c(r, 1))));
-  json_object_set_new(o, "verified", json_boolean(atoi(S(c(r, 2)))));
-  if (c(r, 3)) json_object_set_new(o, "verifyError", json_string(c(r, 3)));
-  json_object_set_new(o, "builderId", json_string(S(c(r, 4))));
-  json_object_set_new(o, "invocationId", json_string(S(c(r, 5))));
-  json_object_set_new(o, "startedOn", time_json(c(r, 6)));
-  json_object_set_new(o, "finishedOn", time_json(c(r, 7)));
-  json_object_set_new(o, "addedFrom", json_string(S(c(r, 8))));
-  json_object_set_new(o, "predicateType", json_string(S(c(r, 9))));
-  if (c(r, 10) && *c(r, 10)) {
-    json_t *src = json_pack("{s:s, s:s, s:s, s:s}", "uri", S(c(r, 10)), "repository", S(c(r, 11)), "commit",
-                            S(c(r, 12)), "branch", S(c(r, 13)));
-    if (c(r, 14)) json_object_set_new(src, "dirty", json_boolean(atoi(c(r, 14))));
-    json_object_set_new(o, "source", src);
-  }
-  return 0;
-}
-
-static int subject_row(mp_index *idx, mp_idb_rows *r, json_t *recs, mp_err *e) {
-  json_t *o = rec_of(recs, idx->ops->col(r, 0));
-  if (!o) return 0;
-  json_array_append_new(json_object_get(o, "subjects"),
-                        json_pack("{s:s, s:o, s:s}", "name", S(idx->ops->col(r, 1)), "digest",
-                                  digest_json(idx->ops->col(r, 2)), "role", S(idx->ops->col(r, 3))));
-  return 0;
-}
-
-static int signer_row(mp_index *idx, mp_idb_rows *r, json_t *recs, mp_err *e) {
-  json_t *o = rec_of(recs, idx->ops->col(r, 0));
-  if (!o) return 0;
-  json_array_append_new(json_object_get(o, "signers"),
-                        json_pack("{s:s, s:b}", "keyid", S(idx->ops->col(r, 1)), "verified",
-                                  atoi(S(idx->ops->col(r, 2)))));
-  return 0;
-}
-
-static int dataset_row(mp_index *idx, mp_idb_rows *r, json_t *recs, mp_err *e) {
-  json_t *o = rec_of(recs, idx->ops->col(r, 0));
-  if (!o) return 0;
-  json_t *ds = json_object_get(o, "datasets");
-  if (!ds) json_object_set_new(o, "datasets", ds = json_array());
-  const char *n = idx->ops->col(r, 5);
-  json_array_append_new(ds, json_pack("{s:s, s:s, s:o, s:s, s:o}", "name", S(idx->ops->col(r, 1)), "uri",
-                                      S(idx->ops->col(r, 2)), "digest", digest_json(idx->ops->col(r, 3)),
-                                      "recordsMerkleRoot", S(idx->ops->col(r, 4)), "records",
-                                      n ? json_integer(strtoll(n, NULL, 10)) : json_null()));
-  return 0;
-}
-
-static int base_row(mp_index *idx, mp_idb_rows *r, json_t *recs, mp_err *e) {
-  json_t *o = rec_of(recs, idx->ops->col(r, 0));
-  if (!o) return 0;
-  json_t *bs = json_object_get(o, "baseModels");
-  if (!bs) json_object_set_new(o, "baseModels", bs = json_array());
-  json_array_append_new(bs, json_pack("{s:o, s:s, s:s, s:s}", "digest", digest_json(idx->ops->col(r, 1)), "name",
-                                      S(idx->ops->col(r, 2)), "uri", S(idx->ops->col(r, 3)), "provenance",
-                                      S(idx->ops->col(r, 4))));
-  return 0;
-}
-
-/* Fills the summary of every record in recs (id -> object). */
-static int fill(mp_index *idx, json_t *recs, int full, mp_err *e) {
-  idlist ids = {0};
-  const char *k;
-  json_t *v;
-  json_object_foreach(recs, k, v) {
-    json_object_set_new(v, "subjects", json_array());
-    json_object_set_new(v, "signers", json_array());
-    if (id_push(&ids, strtoll(k, NULL, 10))) {
-      free(ids.v);
-      return mp_err_set(e, MP_ENOMEM, "out of memory");
-    }
-  }
-  int rc = for_ids(idx,
-                   "SELECT id, envelope_sha256, verified, verify_error, builder_id, invocation_id, started_on,"
-                   " finished_on, added_from, predicate_type, source_uri, source_repo, source_commit, source_branch,"
-                   " source_dirty FROM attestations WHERE id IN (%s)",
-                   &ids, att_row, recs, e);
-  if (rc == 0)
-    rc = for_ids(idx, "SELECT att_id, name, digest, role FROM subjects WHERE att_id IN (%s) ORDER BY att_id, name",
-                 &ids, subject_row, recs, e);
-  if (rc == 0)
-    rc = for_ids(idx, "SELECT att_id, keyid, verified FROM signers WHERE att_id IN (%s) ORDER BY att_id, verified DESC, keyid",
-                 &ids, signer_row, recs, e);
-  if (rc == 0 && full)
-    rc = for_ids(idx, "SELECT att_id, name, uri, digest, merkle_root, records FROM datasets WHERE att_id IN (%s)",
-                 &ids, dataset_row, recs, e);
-  if (rc == 0 && full)
-    rc = for_ids(idx, "SELECT att_id, base_digest, base_name, base_uri, base_provenance FROM lineage WHERE att_id IN (%s)",
-                 &ids, base_row, recs, e);
-  free(ids.v);
-  return rc;
-}
-
-/* --- seeds ------------------------------------------------------------------ */
+static void set(json_t *o, const char *key, json_t *v) { json_object_set_new_nocheck(o, key, v); }
 
 typedef struct qctx {
   mp_index *idx;
   const mp_index_query *q;
-  json_t *recs;   /* id -> record (results) */
-  json_t *order;  /* ids in result order */
+  mp_irset main;  /* results, or the records that produced the model */
+  mp_irset anc;   /* --model: ancestors */
+  mp_irset desc;  /* --model: descendants */
 } qctx;
 
-static json_t *add_rec(qctx *c, const char *id, int depth) {
-  json_t *o = json_object_get(c->recs, id);
-  if (o) return o;
-  o = json_pack("{s:s, s:i}", "match", depth ? "lineage" : "direct", "depth", depth);
-  json_object_set_new(c->recs, id, o);
-  json_array_append_new(c->order, json_string(id));
-  return o;
+static int64_t *ids_of(const mp_irset *s) {
+  int64_t *v = malloc((s->n ? s->n : 1) * sizeof *v);
+  for (size_t i = 0; v && i < s->n; i++) v[i] = s->v[i].id;
+  return v;
 }
+
+/* --- reading rows for a result set -------------------------------------------- */
+
+typedef void (*row_fn)(mp_index *idx, mp_idb_rows *r, mp_irec *rec);
+
+static int cmp_id(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Runs sql (one %s: the id condition on col) over the distinct ids of the
+ * sets and calls fn with each row for every set record of its id (a record
+ * can be both an ancestor and a descendant of a model). */
+static int for_recs(qctx *c, const char *fmt, const char *col, mp_irset *const *sets, size_t nsets, row_fn fn,
+                    mp_err *e) {
+  size_t n = 0;
+  for (size_t s = 0; s < nsets; s++) n += sets[s]->n;
+  if (n == 0) return 0;
+  int64_t *ids = malloc(n * sizeof *ids);
+  if (!ids) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  n = 0;
+  for (size_t s = 0; s < nsets; s++)
+    for (size_t i = 0; i < sets[s]->n; i++) ids[n++] = sets[s]->v[i].id;
+  /* sorted: the backends look them up in index order */
+  qsort(ids, n, sizeof *ids, cmp_id);
+  size_t u = 0;
+  for (size_t i = 0; i < n; i++)
+    if (u == 0 || ids[u - 1] != ids[i]) ids[u++] = ids[i];
+  char *cond = mp_index_id_cond(c->idx, col, ids, u);
+  free(ids);
+  size_t len = cond ? strlen(fmt) + strlen(cond) + 1 : 0;
+  char *sql = cond ? malloc(len) : NULL;
+  if (!sql) {
+    free(cond);
+    return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  snprintf(sql, len, fmt, cond);
+  free(cond);
+  mp_idb_rows *r = NULL;
+  int rc = mp_index_q(c->idx, sql, NULL, 0, &r, e);
+  free(sql);
+  int more;
+  while (rc == 0 && (more = c->idx->ops->next(r, e)) != 0) {
+    if (more < 0) {
+      rc = more;
+      break;
+    }
+    const char *id = c->idx->ops->col(r, 0);
+    int64_t v = id ? strtoll(id, NULL, 10) : 0;
+    for (size_t s = 0; s < nsets; s++) {
+      size_t p = mp_irset_find(sets[s], v);
+      if (p != NOPOS) fn(c->idx, r, &sets[s]->v[p]);
+    }
+  }
+  c->idx->ops->rows_free(r);
+  return rc;
+}
+
+static void att_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
+  const char *(*c)(mp_idb_rows *, int) = idx->ops->col;
+  json_t *o = rec->obj;
+  set(o, "envelopeSha256", json_string(S(c(r, 1))));
+  set(o, "verified", json_boolean(atoi(S(c(r, 2)))));
+  if (c(r, 3)) set(o, "verifyError", json_string(c(r, 3)));
+  set(o, "builderId", json_string(S(c(r, 4))));
+  set(o, "invocationId", json_string(S(c(r, 5))));
+  set(o, "startedOn", time_json(c(r, 6)));
+  set(o, "finishedOn", time_json(c(r, 7)));
+  set(o, "addedFrom", json_string(S(c(r, 8))));
+  set(o, "predicateType", json_string(S(c(r, 9))));
+  if (c(r, 10) && *c(r, 10)) {
+    json_t *src = json_object();
+    set(src, "uri", json_string(S(c(r, 10))));
+    set(src, "repository", json_string(S(c(r, 11))));
+    set(src, "commit", json_string(S(c(r, 12))));
+    set(src, "branch", json_string(S(c(r, 13))));
+    if (c(r, 14)) set(src, "dirty", json_boolean(atoi(c(r, 14))));
+    set(o, "source", src);
+  }
+}
+
+static void subject_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
+  json_t *s = json_object();
+  set(s, "name", json_string(S(idx->ops->col(r, 1))));
+  set(s, "digest", digest_json(idx->ops->col(r, 2)));
+  set(s, "role", json_string(S(idx->ops->col(r, 3))));
+  json_array_append_new(json_object_get(rec->obj, "subjects"), s);
+}
+
+static void signer_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
+  json_t *s = json_object();
+  set(s, "keyid", json_string(S(idx->ops->col(r, 1))));
+  set(s, "verified", json_boolean(atoi(S(idx->ops->col(r, 2)))));
+  json_array_append_new(json_object_get(rec->obj, "signers"), s);
+}
+
+static json_t *list_of(json_t *o, const char *key) {
+  json_t *a = json_object_get(o, key);
+  if (!a) set(o, key, a = json_array());
+  return a;
+}
+
+static void dataset_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
+  const char *n = idx->ops->col(r, 5);
+  json_array_append_new(list_of(rec->obj, "datasets"),
+                        json_pack("{s:s, s:s, s:o, s:s, s:o}", "name", S(idx->ops->col(r, 1)), "uri",
+                                  S(idx->ops->col(r, 2)), "digest", digest_json(idx->ops->col(r, 3)),
+                                  "recordsMerkleRoot", S(idx->ops->col(r, 4)), "records",
+                                  n ? json_integer(strtoll(n, NULL, 10)) : json_null()));
+}
+
+static void base_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
+  json_array_append_new(list_of(rec->obj, "baseModels"),
+                        json_pack("{s:o, s:s, s:s, s:s}", "digest", digest_json(idx->ops->col(r, 1)), "name",
+                                  S(idx->ops->col(r, 2)), "uri", S(idx->ops->col(r, 3)), "provenance",
+                                  S(idx->ops->col(r, 4))));
+}
+
+/* the full record: the statement as signed */
+static void statement_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
+  size_t len = 0;
+  const uint8_t *pl = idx->ops->col_blob(r, 1, &len);
+  json_t *st = json_loadb((const char *)pl, len, 0, NULL);
+  set(rec->obj, "statement", st ? st : json_null());
+}
+
+/* Fills the summary of every record of the sets; with full (the records
+ * that produced a --model), also its datasets, base models and statement. */
+static int fill(qctx *c, mp_irset *const *sets, size_t nsets, mp_irset *full, mp_err *e) {
+  for (size_t s = 0; s < nsets; s++)
+    for (size_t i = 0; i < sets[s]->n; i++) {
+      json_t *o = sets[s]->v[i].obj = json_object();
+      if (!o) return mp_err_set(e, MP_ENOMEM, "out of memory");
+      set(o, "subjects", json_array());
+      set(o, "signers", json_array());
+    }
+  int rc = for_recs(c,
+                    "SELECT id, envelope_sha256, verified, verify_error, builder_id, invocation_id, started_on,"
+                    " finished_on, added_from, predicate_type, source_uri, source_repo, source_commit, source_branch,"
+                    " source_dirty FROM attestations WHERE %s",
+                    "id", sets, nsets, att_row, e);
+  if (rc == 0)
+    rc = for_recs(c, "SELECT att_id, name, digest, role FROM subjects WHERE %s ORDER BY att_id, name", "att_id",
+                  sets, nsets, subject_row, e);
+  if (rc == 0)
+    rc = for_recs(c, "SELECT att_id, keyid, verified FROM signers WHERE %s ORDER BY att_id, verified DESC, keyid",
+                  "att_id", sets, nsets, signer_row, e);
+  if (rc == 0 && full)
+    rc = for_recs(c, "SELECT att_id, name, uri, digest, merkle_root, records FROM datasets WHERE %s", "att_id",
+                  &full, 1, dataset_row, e);
+  if (rc == 0 && full)
+    rc = for_recs(c,
+                  "SELECT att_id, base_digest, base_name, base_uri, base_provenance FROM lineage WHERE %s",
+                  "att_id", &full, 1, base_row, e);
+  if (rc == 0 && full)
+    rc = for_recs(c, "SELECT att_id, payload FROM envelopes WHERE %s", "att_id", &full, 1, statement_row, e);
+  return rc;
+}
+
+/* --- seeds ------------------------------------------------------------------ */
 
 /* Appends the time window to a WHERE clause on alias a.sort_time. */
 static void window(const mp_index_query *q, char *sql, size_t cap, const char **params, size_t *np, char *b1, char *b2) {
@@ -221,10 +227,10 @@ static void window(const mp_index_query *q, char *sql, size_t cap, const char **
   }
 }
 
-/* Runs a seed query whose rows are (att_id, match detail...); detail(o, r)
- * records what matched. */
-typedef void (*detail_fn)(mp_index *idx, json_t *rec, mp_idb_rows *r);
+/* What matched, from a seed row (att_id, detail...). */
+typedef json_t *(*detail_fn)(mp_index *idx, mp_idb_rows *r);
 
+/* Runs a seed query: records in time order, each once, with every match. */
 static int seed(qctx *c, const char *base_sql, const char **params, size_t np, detail_fn detail, mp_err *e) {
   char b1[24], b2[24];
   size_t cap = strlen(base_sql) + 256;
@@ -242,28 +248,29 @@ static int seed(qctx *c, const char *base_sql, const char **params, size_t np, d
       rc = more;
       break;
     }
-    json_t *o = add_rec(c, c->idx->ops->col(r, 0), 0);
-    if (detail) detail(c->idx, o, r);
+    int64_t id = strtoll(c->idx->ops->col(r, 0), NULL, 10);
+    size_t p = mp_irset_find(&c->main, id);
+    if (p == NOPOS && (p = mp_irset_add(&c->main, id, 0)) == NOPOS) {
+      rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+      break;
+    }
+    if (!detail) continue;
+    mp_irec *rec = &c->main.v[p];
+    if (!rec->matched && !(rec->matched = json_array())) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+    else json_array_append_new(rec->matched, detail(c->idx, r));
   }
   c->idx->ops->rows_free(r);
   return rc;
 }
 
-static void matched_push(json_t *rec, json_t *item) {
-  json_t *m = json_object_get(rec, "matched");
-  if (!m) json_object_set_new(rec, "matched", m = json_array());
-  json_array_append_new(m, item);
-}
-
-static void dep_detail(mp_index *idx, json_t *rec, mp_idb_rows *r) {
-  matched_push(rec, json_pack("{s:s, s:s, s:s}", "purl", S(idx->ops->col(r, 1)), "name", S(idx->ops->col(r, 2)),
-                              "version", S(idx->ops->col(r, 3))));
+static json_t *dep_detail(mp_index *idx, mp_idb_rows *r) {
+  return json_pack("{s:s, s:s, s:s}", "purl", S(idx->ops->col(r, 1)), "name", S(idx->ops->col(r, 2)), "version",
+                   S(idx->ops->col(r, 3)));
 }
 
 static int seed_dependency(qctx *c, mp_err *e) {
   const mp_index_query *q = c->q;
-  const char *key = NULL;
-  char *owned = NULL, *purl_version = NULL;
+  char *key = NULL, *purl_version = NULL;
   int by_base = strncmp(q->arg, "pkg:", 4) == 0;
   int rc = 0;
   if (q->version && mp_version_range_check(q->version, e))
@@ -271,20 +278,22 @@ static int seed_dependency(qctx *c, mp_err *e) {
   if (by_base) {
     mp_purl p;
     if ((rc = mp_purl_parse(q->arg, &p, e))) return mp_err_set(e, MP_EUSAGE, "--dependency: %s", e ? e->msg : "bad package URL");
-    owned = mp_purl_base(&p);
+    key = mp_purl_base(&p);
     purl_version = p.version ? strdup(p.version) : NULL;
     mp_purl_free(&p);
   } else {
-    owned = mp_pkg_name_normalize(q->arg);
+    key = mp_pkg_name_normalize(q->arg);
   }
-  if (!owned) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  key = owned;
+  if (!key) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  /* the package's versions, filtered by the range here (PEP 440 ordering is
+   * not SQL's), then the records of the ones that match */
   const char *params[1] = {key};
   mp_idb_rows *r = NULL;
   rc = mp_index_q(c->idx, by_base ? "SELECT id, version FROM packages WHERE base = $1"
                                   : "SELECT id, version FROM packages WHERE lname = $1",
                   params, 1, &r, e);
-  idlist ids = {0};
+  int64_t *ids = NULL;
+  size_t n = 0, cap = 0;
   int more;
   while (rc == 0 && (more = c->idx->ops->next(r, e)) != 0) {
     if (more < 0) {
@@ -294,39 +303,46 @@ static int seed_dependency(qctx *c, mp_err *e) {
     const char *ver = S(c->idx->ops->col(r, 1));
     if (purl_version && mp_version_cmp(purl_version, ver) != 0) continue;
     if (q->version && mp_version_match(ver, q->version, NULL) != 1) continue;
-    if (id_push(&ids, strtoll(c->idx->ops->col(r, 0), NULL, 10))) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+    if (n == cap) {
+      int64_t *nv = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *nv);
+      if (!nv) {
+        rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+        break;
+      }
+      ids = nv;
+    }
+    ids[n++] = strtoll(c->idx->ops->col(r, 0), NULL, 10);
   }
   c->idx->ops->rows_free(r);
-  for (size_t from = 0; rc == 0 && from < ids.n; from += CHUNK) {
-    size_t to = from + CHUNK < ids.n ? from + CHUNK : ids.n;
-    char *csv = id_csv(ids.v, from, to);
-    size_t len = csv ? strlen(csv) + 512 : 0;
-    char *sql = csv ? malloc(len) : NULL;
+  if (rc == 0 && n) {
+    char *cond = mp_index_id_cond(c->idx, "ap.pkg_id", ids, n);
+    size_t len = cond ? strlen(cond) + 512 : 0;
+    char *sql = cond ? malloc(len) : NULL;
     if (!sql) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
     else {
       snprintf(sql, len,
                "SELECT ap.att_id, p.purl, p.name, p.version FROM attestation_packages ap"
-               " JOIN packages p ON p.id = ap.pkg_id JOIN attestations a ON a.id = ap.att_id"
-               " WHERE ap.pkg_id IN (%s)", csv);
+               " JOIN packages p ON p.id = ap.pkg_id JOIN attestations a ON a.id = ap.att_id WHERE %s",
+               cond);
       const char *none[2];
       rc = seed(c, sql, none, 0, dep_detail, e);
     }
-    free(csv);
+    free(cond);
     free(sql);
   }
-  free(ids.v);
-  free(owned);
+  free(ids);
+  free(key);
   free(purl_version);
   return rc;
 }
 
-static void ds_detail(mp_index *idx, json_t *rec, mp_idb_rows *r) {
-  matched_push(rec, json_pack("{s:s, s:o, s:s}", "name", S(idx->ops->col(r, 1)), "digest",
-                              digest_json(idx->ops->col(r, 2)), "recordsMerkleRoot", S(idx->ops->col(r, 3))));
+static json_t *ds_detail(mp_index *idx, mp_idb_rows *r) {
+  return json_pack("{s:s, s:o, s:s}", "name", S(idx->ops->col(r, 1)), "digest", digest_json(idx->ops->col(r, 2)),
+                   "recordsMerkleRoot", S(idx->ops->col(r, 3)));
 }
 
-static void signer_detail(mp_index *idx, json_t *rec, mp_idb_rows *r) {
-  matched_push(rec, json_pack("{s:s, s:b}", "keyid", S(idx->ops->col(r, 1)), "verified", atoi(S(idx->ops->col(r, 2)))));
+static json_t *signer_detail(mp_index *idx, mp_idb_rows *r) {
+  return json_pack("{s:s, s:b}", "keyid", S(idx->ops->col(r, 1)), "verified", atoi(S(idx->ops->col(r, 2))));
 }
 
 static int seed_query(qctx *c, mp_err *e) {
@@ -380,91 +396,35 @@ static int seed_query(qctx *c, mp_err *e) {
   }
 }
 
-/* --- lineage ------------------------------------------------------------------ */
+/* --- results as JSON ------------------------------------------------------------ */
 
-/* Walks from the ids of `from` down (children: records whose base model is a
- * subject of the frontier) or up (parents). New records go to c with their
- * depth and the edge they came by; with a separate `into`, they are collected
- * there instead of in the results. */
-static int walk(qctx *c, idlist *frontier, int down, json_t *into, json_t *into_order, mp_err *e) {
-  static const char *const sql[2] = {
-      /* up: rows (parent att, child att, base digest) for children in the list */
-      "SELECT s.att_id, l.att_id, l.base_digest FROM lineage l JOIN subjects s ON s.digest = l.base_digest"
-      " WHERE l.att_id IN (%s) ORDER BY s.att_id",
-      /* down: rows (child att, parent att, base digest) for parents in the list */
-      "SELECT l.att_id, s.att_id, l.base_digest FROM subjects s JOIN lineage l ON l.base_digest = s.digest"
-      " WHERE s.att_id IN (%s) ORDER BY l.att_id"};
-  json_t *seen = json_object();
-  int rc = seen ? 0 : mp_err_set(e, MP_ENOMEM, "out of memory");
-  for (size_t i = 0; rc == 0 && i < frontier->n; i++) {
-    char k[24];
-    snprintf(k, sizeof k, "%lld", (long long)frontier->v[i]);
-    json_object_set_new(seen, k, json_true());
+static const char *envelope_of(qctx *c, int64_t id) {
+  const mp_irset *sets[3] = {&c->main, &c->anc, &c->desc};
+  for (int s = 0; s < 3; s++) {
+    size_t p = mp_irset_find(sets[s], id);
+    if (p != NOPOS) return json_string_value(json_object_get(sets[s]->v[p].obj, "envelopeSha256"));
   }
-  for (int depth = 1; rc == 0 && frontier->n && depth <= 1000; depth++) {
-    idlist next = {0};
-    for (size_t from = 0; rc == 0 && from < frontier->n; from += CHUNK) {
-      size_t to = from + CHUNK < frontier->n ? from + CHUNK : frontier->n;
-      char *csv = id_csv(frontier->v, from, to);
-      size_t len = csv ? strlen(csv) + strlen(sql[down]) + 1 : 0;
-      char *q = csv ? malloc(len) : NULL;
-      if (!q) {
-        free(csv);
-        rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-        break;
-      }
-      snprintf(q, len, sql[down], csv);
-      free(csv);
-      mp_idb_rows *r = NULL;
-      rc = mp_index_q(c->idx, q, NULL, 0, &r, e);
-      free(q);
-      int more;
-      while (rc == 0 && (more = c->idx->ops->next(r, e)) != 0) {
-        if (more < 0) {
-          rc = more;
-          break;
-        }
-        const char *id = c->idx->ops->col(r, 0);
-        if (json_object_get(seen, id) || json_object_get(c->recs, id)) continue;
-        json_object_set_new(seen, id, json_true());
-        json_t *o = json_pack("{s:s, s:i, s:{s:o, s:s}}", "match", "lineage", "depth", depth, "via", "baseDigest",
-                              digest_json(c->idx->ops->col(r, 2)), down ? "parentId" : "childId",
-                              c->idx->ops->col(r, 1));
-        json_object_set_new(into, id, o);
-        json_array_append_new(into_order, json_string(id));
-        if (id_push(&next, strtoll(id, NULL, 10))) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-      }
-      c->idx->ops->rows_free(r);
-    }
-    free(frontier->v);
-    *frontier = next;
-  }
-  json_decref(seen);
-  return rc;
+  return NULL;
 }
 
-static int ids_of(json_t *order, idlist *out) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(order, i, v) if (id_push(out, strtoll(json_string_value(v), NULL, 10))) return -1;
-  return 0;
-}
-
-/* Record ids are internal: the envelope digest names a record outside. */
-static json_t *ordered(json_t *recs, json_t *order) {
+/* The records of a set in order, each with how it matched; record ids are
+ * internal: the envelope digest names a record outside. */
+static json_t *listed(qctx *c, mp_irset *s, const char *peer) {
   json_t *out = json_array();
-  size_t i;
-  json_t *v;
-  json_array_foreach(order, i, v) {
-    json_t *o = json_object_get(recs, json_string_value(v));
-    json_t *via = json_object_get(o, "via");
-    const char *rel = json_object_get(via, "parentId") ? "parentId" : "childId";
-    json_t *other = json_object_get(via, rel);
-    if (other) {
-      json_t *peer = json_object_get(recs, json_string_value(other));
-      json_object_set(via, strcmp(rel, "parentId") == 0 ? "parent" : "child",
-                      json_object_get(peer, "envelopeSha256") ? json_object_get(peer, "envelopeSha256") : json_null());
-      json_object_del(via, rel);
+  for (size_t i = 0; out && i < s->n; i++) {
+    mp_irec *r = &s->v[i];
+    json_t *o = r->obj;
+    set(o, "match", json_string(r->depth ? "lineage" : "direct"));
+    set(o, "depth", json_integer(r->depth));
+    if (r->matched) set(o, "matched", json_incref(r->matched));
+    if (r->via_base) {
+      json_t *via = json_object();
+      set(via, "baseDigest", digest_json(r->via_base));
+      if (r->via) {
+        const char *env = envelope_of(c, r->via);
+        set(via, peer, env ? json_string(env) : json_null());
+      }
+      set(o, "via", via);
     }
     json_array_append(out, o);
   }
@@ -487,97 +447,73 @@ static json_t *query_json(const mp_index_query *q) {
  * every ancestor and every descendant. */
 static int model_query(qctx *c, json_t *out, mp_err *e) {
   int rc = seed_query(c, e);
-  idlist up = {0}, down = {0};
-  if (rc == 0 && ids_of(c->order, &up)) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-  if (rc == 0 && ids_of(c->order, &down)) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-  /* a base model that was never indexed itself still has children */
   char *key = mp_index_digest_key(c->q->arg);
+  if (rc == 0 && !key) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  /* the records that name the digest as their base model are its children,
+   * also when no record of it was indexed */
   const char *p[1] = {key};
   mp_idb_rows *r = NULL;
-  json_t *anc = json_object(), *anc_order = json_array(), *desc = json_object(), *desc_order = json_array();
-  if (rc == 0 && !key) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-  if (rc == 0 && (rc = mp_index_q(c->idx, "SELECT att_id FROM lineage WHERE base_digest = $1", p, 1, &r, e)) == 0) {
+  if (rc == 0 &&
+      (rc = mp_index_q(c->idx, "SELECT att_id FROM lineage WHERE base_digest = $1 ORDER BY att_id", p, 1, &r, e)) == 0) {
     int more;
     while ((more = c->idx->ops->next(r, e)) > 0) {
-      const char *id = c->idx->ops->col(r, 0);
-      if (json_object_get(desc, id) || json_object_get(c->recs, id)) continue;
-      json_object_set_new(desc, id, json_pack("{s:s, s:i, s:{s:o}}", "match", "lineage", "depth", 1, "via",
-                                              "baseDigest", digest_json(key)));
-      json_array_append_new(desc_order, json_string(id));
-      if (id_push(&down, strtoll(id, NULL, 10))) more = mp_err_set(e, MP_ENOMEM, "out of memory");
+      int64_t id = strtoll(c->idx->ops->col(r, 0), NULL, 10);
+      if (mp_irset_find(&c->desc, id) != NOPOS || mp_irset_find(&c->main, id) != NOPOS) continue;
+      size_t at = mp_irset_add(&c->desc, id, 1);
+      if (at == NOPOS || !(c->desc.v[at].via_base = strdup(key))) {
+        more = mp_err_set(e, MP_ENOMEM, "out of memory");
+        break;
+      }
     }
     if (more < 0) rc = more;
     c->idx->ops->rows_free(r);
   }
-  if (rc == 0) rc = walk(c, &up, 0, anc, anc_order, e);
-  if (rc == 0) rc = walk(c, &down, 1, desc, desc_order, e);
-  if (rc == 0) rc = fill(c->idx, c->recs, 1, e);
-  if (rc == 0) rc = fill(c->idx, anc, 0, e);
-  if (rc == 0) rc = fill(c->idx, desc, 0, e);
-  /* the full record: the statement as signed */
-  size_t i;
-  json_t *v;
-  json_array_foreach(c->order, i, v) {
-    if (rc) break;
-    const char *id[1] = {json_string_value(v)};
-    if ((rc = mp_index_q(c->idx, "SELECT payload FROM envelopes WHERE att_id = CAST($1 AS BIGINT)", id, 1, &r, e)))
-      break;
-    if ((rc = c->idx->ops->next(r, e)) == 1) {
-      size_t len = 0;
-      const uint8_t *pl = c->idx->ops->col_blob(r, 0, &len);
-      json_t *st = json_loadb((const char *)pl, len, 0, NULL);
-      json_object_set_new(json_object_get(c->recs, id[0]), "statement", st ? st : json_null());
-      rc = 0;
-    }
-    c->idx->ops->rows_free(r);
-  }
+  int64_t *from = rc == 0 ? ids_of(&c->main) : NULL;
+  if (rc == 0 && !from) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+  if (rc == 0) rc = mp_index_lineage_walk(c->idx, from, c->main.n, 0, &c->anc, &c->main, e);
+  if (rc == 0) rc = mp_index_lineage_walk(c->idx, from, c->main.n, 1, &c->desc, &c->main, e);
+  free(from);
+  mp_irset *all[3] = {&c->main, &c->anc, &c->desc};
+  if (rc == 0) rc = fill(c, all, 3, &c->main, e);
   if (rc == 0) {
-    json_t *all = json_deep_copy(c->recs); /* parents/children named across the three sets */
-    json_object_update(all, anc);
-    json_object_update(all, desc);
     json_object_set_new(out, "model", digest_json(key));
-    json_object_set_new(out, "records", ordered(all, c->order));
-    json_object_set_new(out, "ancestors", ordered(all, anc_order));
-    json_object_set_new(out, "descendants", ordered(all, desc_order));
-    json_object_set_new(out, "count", json_integer((json_int_t)json_array_size(c->order)));
-    json_decref(all);
+    json_object_set_new(out, "records", listed(c, &c->main, "parent"));
+    json_object_set_new(out, "ancestors", listed(c, &c->anc, "child"));
+    json_object_set_new(out, "descendants", listed(c, &c->desc, "parent"));
+    json_object_set_new(out, "count", json_integer((json_int_t)c->main.n));
   }
   free(key);
-  free(up.v);
-  free(down.v);
-  json_decref(anc);
-  json_decref(anc_order);
-  json_decref(desc);
-  json_decref(desc_order);
   return rc;
 }
 
 int mp_index_query_run(mp_index *idx, const mp_index_query *q, json_t **result, mp_err *e) {
   if (q->kind != MP_IQ_TIME && (!q->arg || !*q->arg)) return mp_err_set(e, MP_EUSAGE, "query needs an argument");
-  qctx c = {.idx = idx, .q = q, .recs = json_object(), .order = json_array()};
+  qctx c = {.idx = idx, .q = q};
   json_t *out = json_pack("{s:o, s:s}", "query", query_json(q), "backend", mp_index_backend(idx));
-  int rc = (!c.recs || !c.order || !out) ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
+  int rc = !out ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
   if (rc == 0 && q->kind == MP_IQ_MODEL) {
     rc = model_query(&c, out, e);
   } else if (rc == 0) {
     rc = seed_query(&c, e);
-    size_t direct = json_array_size(c.order);
+    size_t direct = c.main.n;
     if (rc == 0 && (q->affected || q->kind == MP_IQ_DATASET)) {
-      idlist f = {0};
-      if (ids_of(c.order, &f)) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-      else rc = walk(&c, &f, 1, c.recs, c.order, e);
-      free(f.v);
+      int64_t *from = ids_of(&c.main);
+      rc = from ? mp_index_lineage_walk(idx, from, direct, 1, &c.main, NULL, e)
+                : mp_err_set(e, MP_ENOMEM, "out of memory");
+      free(from);
     }
-    if (rc == 0) rc = fill(idx, c.recs, 0, e);
+    mp_irset *all[1] = {&c.main};
+    if (rc == 0) rc = fill(&c, all, 1, NULL, e);
     if (rc == 0) {
-      json_object_set_new(out, "count", json_integer((json_int_t)json_array_size(c.order)));
+      json_object_set_new(out, "count", json_integer((json_int_t)c.main.n));
       json_object_set_new(out, "direct", json_integer((json_int_t)direct));
-      json_object_set_new(out, "throughLineage", json_integer((json_int_t)(json_array_size(c.order) - direct)));
-      json_object_set_new(out, "results", ordered(c.recs, c.order));
+      json_object_set_new(out, "throughLineage", json_integer((json_int_t)(c.main.n - direct)));
+      json_object_set_new(out, "results", listed(&c, &c.main, "parent"));
     }
   }
-  json_decref(c.recs);
-  json_decref(c.order);
+  mp_irset_free(&c.main);
+  mp_irset_free(&c.anc);
+  mp_irset_free(&c.desc);
   if (rc) {
     json_decref(out);
     return rc;

@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "agent.h"
+#include "filequeue.h"
 #include "frame.h"
 
 #define MP_AGENT_NSIGNALS 4
@@ -33,6 +34,7 @@ typedef struct mp_agent {
   size_t max_memory;
   const mp_agent_opts *opts;
   mp_record *rec;
+  mp_fileq *files;          /* path-only file events journaled, not yet applied (NULL: apply at once) */
   mp_conn *conns;           /* doubly linked list of open connections */
   unsigned nconns;
   size_t max_frame;
@@ -81,6 +83,9 @@ void mp__journal_stop(mp_agent *a);
 /* Sends conn's Ack when one is due and none is in flight. */
 void mp__conn_send_ack(mp_conn *c);
 void mp__agent_maybe_finish(mp_agent *a);
+/* Applies the queued file events to the record (all of them: the job has
+ * ended, the queue is large, or another file event comes next). */
+void mp__agent_apply_files(mp_agent *a);
 void mp__conn_accept(mp_agent *a);
 void mp__conn_close_all(mp_agent *a);
 

@@ -29,6 +29,9 @@ typedef struct mp_agent {
   int journal_reported;     /* its failure was logged */
   int sync_ms;
   unsigned acks_due;        /* connections with an Ack to send */
+  const uint8_t *batch;     /* hook frames of batch_conn not yet journaled: one EVENTS frame */
+  size_t batch_len;
+  uint32_t batch_conn;
   uint32_t next_conn_id;
   size_t buffered;          /* bytes held by connection frame buffers */
   size_t max_memory;
@@ -75,8 +78,15 @@ void mp__agent_log(mp_agent *a, const char *fmt, ...) __attribute__((format(prin
  * names), logs it and journals it. */
 void mp__agent_incident(mp_agent *a, uint32_t conn, const char *const *counters, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Appends a frame to the journal, if any (a failure is reported once). */
+/* Appends a frame to the journal, if any (a failure is reported once),
+ * after the batch. */
 void mp__agent_journal(mp_agent *a, unsigned type, unsigned flags, uint32_t conn, const void *body, size_t len);
+/* Journals an Event that ingest leaves unchanged as part of a batch: framed
+ * is its hook frame (header included) in conn's frame buffer. Frames that
+ * follow each other there join one EVENTS frame, appended by
+ * mp__agent_journal_batch_end (called before the frame buffer changes). */
+void mp__agent_journal_batched(mp_agent *a, uint32_t conn, const uint8_t *framed, size_t len);
+void mp__agent_journal_batch_end(mp_agent *a);
 /* Starts the flusher and the sync timer; stops them (final write). */
 void mp__journal_start(mp_agent *a);
 void mp__journal_stop(mp_agent *a);

@@ -127,7 +127,7 @@ void mp__agent_apply_files(mp_agent *a) {
 static void take_path_event(mp_conn *c, const mp_ingest_path *pe, const uint8_t *frame, size_t len) {
   mp_agent *a = c->agent;
   int written = pe->kind == MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
-  mp__agent_journal(a, MP_JOURNAL_EVENT, 0, c->id, frame, len);
+  mp__agent_journal_batched(a, c->id, frame - MP_FRAME_HEADER, len + MP_FRAME_HEADER);
   if (mp_fileq_add(a->files, written, pe->path, pe->len, len) != 0) {
     mp_err e;
     mp_err_clear(&e);
@@ -221,7 +221,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     conn_close(c);
     return;
   }
-  for (;;) {
+  int drop = 0;
+  while (!drop) {
     const uint8_t *frame;
     size_t len;
     int rc = mp_frame_reader_next(&c->reader, &frame, &len);
@@ -231,13 +232,15 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
                          "hook connection (pid %d): frame of %u bytes exceeds the %zu-byte limit; connection "
                          "closed, its %" PRIu64 " earlier event(s) kept", (int)c->peer_pid, c->reader.bad_len,
                          a->max_frame, c->events);
-      conn_close(c);
-      return;
+      drop = 1;
+    } else if (handle_frame(c, frame, len) != 0) {
+      drop = 1;
     }
-    if (handle_frame(c, frame, len) != 0) {
-      conn_close(c);
-      return;
-    }
+  }
+  mp__agent_journal_batch_end(a); /* the batch points into c->reader */
+  if (drop) {
+    conn_close(c);
+    return;
   }
   if (mp_frame_reader_pending(&c->reader) == 0 && c->reader.cap > SHRINK_ABOVE) {
     a->buffered -= c->reader.cap;

@@ -205,8 +205,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   if (nread == 0 || c->closing) return;
+  /* frames are handled in the read buffer itself; only a frame split across
+   * reads is copied into the connection's own buffer (settled below) */
   size_t before = c->reader.cap;
-  int frc = mp_frame_reader_feed(&c->reader, (const uint8_t *)buf->base, (size_t)nread);
+  int frc = mp_frame_reader_lend(&c->reader, (const uint8_t *)buf->base, (size_t)nread);
   a->buffered += c->reader.cap - before;
   if (frc != 0) {
     mp__agent_log(a, "hook connection (pid %d): out of memory; closed", (int)c->peer_pid);
@@ -237,7 +239,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       drop = 1;
     }
   }
-  mp__agent_journal_batch_end(a); /* the batch points into c->reader */
+  mp__agent_journal_batch_end(a); /* the batch points into the read buffer */
+  before = c->reader.cap;
+  if (!drop && mp_frame_reader_settle(&c->reader) != 0) {
+    mp__agent_log(a, "hook connection (pid %d): out of memory; closed", (int)c->peer_pid);
+    drop = 1;
+  }
+  a->buffered += c->reader.cap - before;
   if (drop) {
     conn_close(c);
     return;

@@ -16,8 +16,9 @@
  * is applied between two that are queued. Repeats are not removed here: the
  * record's tables de-duplicate when the queue is applied.
  *
- * Memory comes in blocks of MP_FILEQ_BLOCK bytes, appended to and never
- * moved. Owned by the agent loop; not thread-safe.
+ * An event takes a few bytes (paths are front-coded: only what differs from
+ * the path before is kept), in blocks of MP_FILEQ_BLOCK bytes appended to
+ * and never moved. Owned by the agent loop; not thread-safe.
  */
 #ifndef MP_FILEQUEUE_H
 #define MP_FILEQUEUE_H

@@ -102,7 +102,8 @@ static int apply_start(mp_replay *rp, const mp_journal_frame *f, mp_err *e) {
   json_t *argv = st ? json_object_get(st, "argv") : NULL;
   const char *fmt = st ? json_string_value(json_object_get(st, "format")) : NULL;
   const char *cwd = st ? json_string_value(json_object_get(st, "cwd")) : NULL;
-  if (!st || !fmt || strcmp(fmt, MP_JOURNAL_FORMAT) != 0 || !json_is_array(argv) || !cwd) {
+  if (!st || !fmt || (strcmp(fmt, MP_JOURNAL_FORMAT) != 0 && strcmp(fmt, MP_JOURNAL_FORMAT_V1) != 0) ||
+      !json_is_array(argv) || !cwd) {
     json_decref(st);
     return mp_err_set(e, MP_EPARSE, "journal frame 1: the start record is not a %s START object", MP_JOURNAL_FORMAT);
   }

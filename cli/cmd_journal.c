@@ -130,8 +130,14 @@ static int verify(int argc, char **argv) {
   mp_journal_frame f;
   int rc, matched = 0;
   char invocation[128] = "";
+  uint64_t batched = 0;
   while ((rc = mp_journal_next(r, &f, &e)) == 1) {
     by_type[f.type < 8 ? f.type : 0]++;
+    if (f.type == MP_JOURNAL_EVENTS) {
+      size_t off = 0, evlen;
+      const uint8_t *ev;
+      while (mp_journal_events_next(f.body, f.len, &off, &ev, &evlen) == 1) batched++;
+    }
     if (f.type == MP_JOURNAL_START) {
       json_error_t je;
       json_t *s = json_loadb((const char *)f.body, f.len, 0, &je);
@@ -170,10 +176,12 @@ static int verify(int argc, char **argv) {
   mp_hex_encode(mp_journal_chain(r), MP_SHA256_LEN, hex);
   printf("journal %s: OK\n", path);
   printf("  run:              %s\n", invocation);
-  printf("  frames:           %llu (%llu start, %llu accept, %llu hello, %llu event, %llu incident, %llu end",
+  printf("  frames:           %llu (%llu start, %llu accept, %llu hello, %llu event, %llu batch of %llu events, "
+         "%llu incident, %llu end",
          (unsigned long long)mp_journal_frames(r), (unsigned long long)by_type[MP_JOURNAL_START],
          (unsigned long long)by_type[MP_JOURNAL_ACCEPT], (unsigned long long)by_type[MP_JOURNAL_HELLO],
-         (unsigned long long)by_type[MP_JOURNAL_EVENT], (unsigned long long)by_type[MP_JOURNAL_INCIDENT],
+         (unsigned long long)by_type[MP_JOURNAL_EVENT], (unsigned long long)by_type[MP_JOURNAL_EVENTS],
+         (unsigned long long)batched, (unsigned long long)by_type[MP_JOURNAL_INCIDENT],
          (unsigned long long)by_type[MP_JOURNAL_END]);
   if (by_type[0]) printf(", %llu of newer types", (unsigned long long)by_type[0]);
   printf(")\n  final chain hash: %s\n", hex);

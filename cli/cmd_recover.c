@@ -121,6 +121,7 @@ int cmd_recover(int argc, char **argv) {
   json_t *bp = mp_replay_journal_byproduct(path, rp.frames, 0, rp.chain, "recovered", NULL);
   json_t *ann = json_object_get(bp, "annotations");
   json_object_del(ann, "bytes");
+  json_object_set(ann, "format", json_object_get(rp.start, "format")); /* the journal's, maybe an older one */
   json_object_set_new(ann, "endRecord", json_boolean(rp.end != NULL));
   json_object_set_new(ann, "tornBytes", json_integer((json_int_t)rp.torn_bytes));
   if (rp.damage[0]) json_object_set_new(ann, "damage", json_string(rp.damage));

@@ -24,6 +24,7 @@ const char *mp_journal_type_name(unsigned type) {
     case MP_JOURNAL_EVENT: return "event";
     case MP_JOURNAL_INCIDENT: return "incident";
     case MP_JOURNAL_END: return "end";
+    case MP_JOURNAL_EVENTS: return "events";
     default: return "unknown";
   }
 }
@@ -83,6 +84,18 @@ uint32_t mp_crc32c(const void *data, size_t len) {
   return ~c;
 }
 
+int mp_journal_events_next(const uint8_t *body, size_t len, size_t *off, const uint8_t **ev, size_t *evlen) {
+  if (*off >= len) return 0;
+  if (len - *off < 4) return MP_EPARSE;
+  const uint8_t *p = body + *off;
+  size_t n = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+  if (n > len - *off - 4) return MP_EPARSE;
+  *ev = p + 4;
+  *evlen = n;
+  *off += 4 + n;
+  return 1;
+}
+
 static void put32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
 }
@@ -95,9 +108,9 @@ static void put64(uint8_t *p, uint64_t v) {
 }
 static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) << 32 | get32(p + 4); }
 
-static void file_header(uint8_t h[MP_JOURNAL_FILE_HEADER]) {
+static void file_header(uint8_t h[MP_JOURNAL_FILE_HEADER], uint32_t version) {
   memcpy(h, MP_JOURNAL_MAGIC, 8);
-  put32(h + 8, MP_JOURNAL_VERSION);
+  put32(h + 8, version);
   put32(h + 12, 0);
 }
 
@@ -161,7 +174,7 @@ int mp_journal_create(const char *path, mp_journal **out, mp_err *e) {
     return mp_err_errno(e, saved == EEXIST ? MP_EEXISTS : MP_EIO, saved, "creating journal %s", path);
   }
   uint8_t h[MP_JOURNAL_FILE_HEADER];
-  file_header(h);
+  file_header(h, MP_JOURNAL_VERSION);
   mp_sha256(h, sizeof h, j->chain);
   memcpy(j->st.chain, j->chain, MP_SHA256_LEN);
   if (reserve(j, sizeof h) != 0) {
@@ -372,16 +385,16 @@ static int reader_init(mp_journal_reader *r, mp_err *e) {
   long long have = avail(r, MP_JOURNAL_FILE_HEADER, &err);
   if (have < 0) return mp_err_errno(e, MP_EIO, err, "reading journal %s", r->what);
   uint8_t want[MP_JOURNAL_FILE_HEADER];
-  file_header(want);
-  if (have < 8 || memcmp(r->mem + r->pos, want, 8) != 0)
+  if (have < 8 || memcmp(r->mem + r->pos, MP_JOURNAL_MAGIC, 8) != 0)
     return mp_err_set(e, MP_EPARSE, "%s: not an mlprov journal (bad magic)", r->what);
   if (have < MP_JOURNAL_FILE_HEADER)
     return mp_err_set(e, MP_EVERIFY, "%s: file header torn (%lld of %d bytes)", r->what, have, MP_JOURNAL_FILE_HEADER);
   uint32_t version = get32(r->mem + r->pos + 8);
-  if (version != MP_JOURNAL_VERSION)
+  if (version == 0 || version > MP_JOURNAL_VERSION)
     return mp_err_set(e, version > MP_JOURNAL_VERSION ? MP_EUNSUPPORTED : MP_EVERIFY,
-                      "%s: journal format version %u (this mlprov reads version %d)", r->what, version,
+                      "%s: journal format version %u (this mlprov reads versions 1 to %d)", r->what, version,
                       MP_JOURNAL_VERSION);
+  file_header(want, version);
   if (memcmp(r->mem + r->pos, want, MP_JOURNAL_FILE_HEADER) != 0)
     return mp_err_set(e, MP_EVERIFY, "%s: file header damaged (reserved bytes are not zero)", r->what);
   mp_sha256(want, sizeof want, r->chain);

@@ -3,7 +3,7 @@
  * signed (docs/journal.md has the full format and the durability guarantee).
  *
  * File   = header frame*
- * header = "MLPROVJ\n" | u32 version (1) | u32 reserved (0)            16 bytes
+ * header = "MLPROVJ\n" | u32 version (2; 1 is read) | u32 reserved (0) 16 bytes
  * frame  = u32 len | u8 type | u8 flags | u16 reserved (0) | u32 conn |
  *          u64 time_ns | u32 hcrc                                      24 bytes
  *          body (len bytes)
@@ -41,7 +41,7 @@
 #include "err.h"
 
 #define MP_JOURNAL_MAGIC "MLPROVJ\n"
-#define MP_JOURNAL_VERSION 1
+#define MP_JOURNAL_VERSION 2 /* 2 adds EVENTS frames; version 1 files are read too */
 #define MP_JOURNAL_FILE_HEADER 16
 #define MP_JOURNAL_FRAME_HEADER 24
 #define MP_JOURNAL_TRAILER MP_SHA256_LEN
@@ -54,6 +54,8 @@ enum mp_journal_type {
   MP_JOURNAL_EVENT = 4,     /* protobuf Event (redacted, see flags) */
   MP_JOURNAL_INCIDENT = 5,  /* JSON: a refused/closed connection {counters, message} */
   MP_JOURNAL_END = 6,       /* JSON: how the job ended */
+  MP_JOURNAL_EVENTS = 7,    /* consecutive Events of one connection, each as a hook frame
+                               (u32 length | protobuf Event), all left unchanged by ingest */
 };
 
 enum mp_journal_flags {
@@ -62,6 +64,9 @@ enum mp_journal_flags {
 };
 
 const char *mp_journal_type_name(unsigned type);
+/* The next Event of an EVENTS body: 1 with *ev and *evlen (inside body), 0 at
+ * its end, MP_EPARSE when a length runs past it. *off starts at 0. */
+int mp_journal_events_next(const uint8_t *body, size_t len, size_t *off, const uint8_t **ev, size_t *evlen);
 /* CRC-32C (Castagnoli), as used for frame headers. */
 uint32_t mp_crc32c(const void *data, size_t len);
 

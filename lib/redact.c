@@ -3,7 +3,6 @@
  * credential into a signed file that lives forever. */
 #include "redact.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,7 +37,22 @@ int mp_redact_name_is_secret(const char *name) {
   return 0;
 }
 
-static int tokch(char c) { return isalnum((unsigned char)c) || c == '_' || c == '-'; }
+/* Character classes in ASCII, as <ctype.h> has them in the C locale (mlprov
+ * never sets another): redaction must not depend on the environment, and
+ * these run for every byte of every string the agent receives. */
+static int is_digit(char c) { return (unsigned)((unsigned char)c - '0') < 10u; }
+static int is_upper(char c) { return (unsigned)((unsigned char)c - 'A') < 26u; }
+static int is_alnum(char c) { return is_digit(c) || (unsigned)(((unsigned char)c | 32u) - 'a') < 26u; }
+static int tokch(char c) { return is_alnum(c) || c == '_' || c == '-'; }
+
+/* The first characters of every pattern below (PEM, token families, AWS key
+ * ids, JWTs): a match can start nowhere else. */
+static int may_start(char c) {
+  switch (c) {
+    case '-': case 'A': case 'e': case 'g': case 'h': case 'n': case 'p': case 'r': case 's': case 'x': return 1;
+    default: return 0;
+  }
+}
 
 /* Length of a token-like run at s whose prefix is pfx and body is at least
  * minbody token chars; 0 when it does not match. */
@@ -57,8 +71,8 @@ static size_t match_aws_key_id(const char *s) {
   for (const char *const *p = pfx; *p; p++) {
     if (strncmp(s, *p, 4) != 0) continue;
     size_t n = 4;
-    while (n < 20 && (isupper((unsigned char)s[n]) || isdigit((unsigned char)s[n]))) n++;
-    if (n == 20 && !isalnum((unsigned char)s[n])) return n;
+    while (n < 20 && (is_upper(s[n]) || is_digit(s[n]))) n++;
+    if (n == 20 && !is_alnum(s[n])) return n;
   }
   return 0;
 }
@@ -88,7 +102,8 @@ static size_t match_pem_private(const char *s) {
   return close ? (size_t)(close + 5 - s) : strlen(s);
 }
 
-/* Generic "long high-entropy token" after a known prefix family. */
+/* Generic "long high-entropy token" after a known prefix family (a family
+ * with a new first character goes into may_start() too). */
 static size_t match_token(const char *s) {
   static const struct { const char *pfx; size_t min; } fams[] = {
       {"hf_", 20},  {"ghp_", 20}, {"gho_", 20}, {"ghu_", 20},  {"ghs_", 20},
@@ -103,18 +118,15 @@ static size_t match_token(const char *s) {
   return 0;
 }
 
-char *mp_redact_value(const char *s, int *changed) {
-  if (changed) *changed = 0;
-  if (!s) return NULL;
-  size_t len = strlen(s);
-  size_t cap = len * 3 + sizeof MP_REDACTED + 16; /* a URL password may grow 2.5x */
-  char *out = malloc(cap);
-  if (!out) return NULL;
+/* The one pass behind mp_redact_value and mp_redact_value_changes: copies s
+ * (len bytes) to out with secret-looking parts replaced and returns 1 when
+ * anything was; with out NULL it only tells, and stops at the first secret. */
+static int redact_scan(const char *s, size_t len, char *out) {
+  int changed = 0;
   size_t o = 0;
   for (size_t i = 0; i < len;) {
-    int boundary = i == 0 || !tokch(s[i - 1]);
     size_t m = 0;
-    if (boundary) {
+    if (may_start(s[i]) && (i == 0 || !tokch(s[i - 1]))) {
       m = match_pem_private(s + i);
       if (!m) m = match_token(s + i);
       if (!m) m = match_aws_key_id(s + i);
@@ -129,28 +141,45 @@ char *mp_redact_value(const char *s, int *changed) {
         if (s[k] == '@') at = s + k;
       const char *colon = at ? memchr(s + a, ':', (size_t)(at - (s + a))) : NULL;
       if (colon) {
+        if (!out) return 1;
         size_t keep = (size_t)(colon - s) + 1 - i; /* "://user:" */
         memcpy(out + o, s + i, keep);
         o += keep;
         memcpy(out + o, MP_REDACTED, sizeof MP_REDACTED - 1);
         o += sizeof MP_REDACTED - 1;
         i = (size_t)(at - s);
-        if (changed) *changed = 1;
+        changed = 1;
         continue;
       }
     }
     if (m) {
+      if (!out) return 1;
       memcpy(out + o, MP_REDACTED, sizeof MP_REDACTED - 1);
       o += sizeof MP_REDACTED - 1;
       i += m;
-      if (changed) *changed = 1;
+      changed = 1;
       continue;
     }
-    out[o++] = s[i++];
+    if (out) out[o] = s[i];
+    o++, i++;
   }
-  out[o] = '\0';
+  if (out) out[o] = '\0';
+  return changed;
+}
+
+char *mp_redact_value(const char *s, int *changed) {
+  if (changed) *changed = 0;
+  if (!s) return NULL;
+  size_t len = strlen(s);
+  size_t cap = len * 3 + sizeof MP_REDACTED + 16; /* a URL password may grow 2.5x */
+  char *out = malloc(cap);
+  if (!out) return NULL;
+  int ch = redact_scan(s, len, out);
+  if (changed) *changed = ch;
   return out;
 }
+
+int mp_redact_value_changes(const char *s) { return s && redact_scan(s, strlen(s), NULL); }
 
 char *mp_redact_named(const char *name, const char *value) {
   if (mp_redact_name_is_secret(name)) return strdup(MP_REDACTED);

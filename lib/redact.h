@@ -23,6 +23,8 @@ int mp_redact_name_is_secret(const char *name);
 /* A malloc'd copy of s with secret-looking parts replaced; NULL on OOM.
  * *changed (may be NULL) is set when anything was replaced. */
 char *mp_redact_value(const char *s, int *changed);
+/* 1 when mp_redact_value would change s (the same scan, no copy made). */
+int mp_redact_value_changes(const char *s);
 /* For NAME=VALUE style pairs: the value to record (malloc'd). */
 char *mp_redact_named(const char *name, const char *value);
 /* Redacts an argv in place semantics: returns a malloc'd array of malloc'd

@@ -135,12 +135,19 @@ int mp_agent_run(const mp_agent_opts *o, mp_record *rec, mp_err *e) {
   a.sync_ms = o->sync_ms < 0 ? MP_AGENT_SYNC_MS : o->sync_ms;
   a.uid = getuid();
   if (!o->argv || !o->argv[0]) return mp_err_set(e, MP_EUSAGE, "no command to run");
+  /* NULL (a memory limit too small for a few blocks, or out of memory):
+   * every event is applied as it arrives */
+  a.files = a.max_memory / 4 >= 4 * MP_FILEQ_BLOCK ? mp_fileq_new() : NULL;
 
   int rc = make_socket_dir(&a, e);
-  if (rc) return rc;
+  if (rc) {
+    mp_fileq_free(a.files);
+    return rc;
+  }
   int uvrc = uv_loop_init(&a.loop);
   if (uvrc) {
     rmdir(a.sockdir);
+    mp_fileq_free(a.files);
     return mp_err_set(e, MP_EIO, "starting event loop: %s", uv_strerror(uvrc));
   }
   uv_pipe_init(&a.loop, &a.server, 0);
@@ -203,6 +210,9 @@ int mp_agent_run(const mp_agent_opts *o, mp_record *rec, mp_err *e) {
 out:
   uv_run(&a.loop, UV_RUN_DEFAULT); /* let close callbacks run */
   if (uv_loop_close(&a.loop) != 0) mp__agent_log(&a, "internal: event loop closed with live handles");
+  /* every connection is closed: the file events still queued are the last */
+  mp__agent_apply_files(&a);
+  mp_fileq_free(a.files);
   unlink(a.sockpath);
   rmdir(a.sockdir);
   return rc;

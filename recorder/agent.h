@@ -3,7 +3,8 @@
  * mp_agent_run() creates a private socket (directory 0700, socket 0600),
  * starts the job with MLPROV_SOCKET pointing at it, accepts any number of hook
  * connections from processes of the same user, decodes their frames as they
- * arrive and applies them to the run record, forwards SIGINT/SIGTERM/SIGHUP/
+ * arrive and applies them to the run record (the preload hook's path events
+ * once the job has ended: filequeue.h), forwards SIGINT/SIGTERM/SIGHUP/
  * SIGQUIT to the job, and returns when the job has exited and every hook
  * connection has closed (or the drain deadline passed).
  *
@@ -12,7 +13,7 @@
  * record and closed; the others go on.
  *
  * With a journal (journal.h), every accepted connection, Hello, Event and
- * incident is appended to it as it is applied; the frames are written to the
+ * incident is appended to it as it arrives; the frames are written to the
  * file once per loop iteration (before any Ack is sent) and made durable
  * every sync_ms on libuv's thread pool. A journal that fails (disk full) is
  * reported once and left as it is; the run goes on.

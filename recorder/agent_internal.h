@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "agent.h"
+#include "filequeue.h"
 #include "frame.h"
 
 #define MP_AGENT_NSIGNALS 4
@@ -28,11 +29,15 @@ typedef struct mp_agent {
   int journal_reported;     /* its failure was logged */
   int sync_ms;
   unsigned acks_due;        /* connections with an Ack to send */
+  const uint8_t *batch;     /* hook frames of batch_conn not yet journaled: one EVENTS frame */
+  size_t batch_len;
+  uint32_t batch_conn;
   uint32_t next_conn_id;
   size_t buffered;          /* bytes held by connection frame buffers */
   size_t max_memory;
   const mp_agent_opts *opts;
   mp_record *rec;
+  mp_fileq *files;          /* path-only file events journaled, not yet applied (NULL: apply at once) */
   mp_conn *conns;           /* doubly linked list of open connections */
   unsigned nconns;
   size_t max_frame;
@@ -73,14 +78,24 @@ void mp__agent_log(mp_agent *a, const char *fmt, ...) __attribute__((format(prin
  * names), logs it and journals it. */
 void mp__agent_incident(mp_agent *a, uint32_t conn, const char *const *counters, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Appends a frame to the journal, if any (a failure is reported once). */
+/* Appends a frame to the journal, if any (a failure is reported once),
+ * after the batch. */
 void mp__agent_journal(mp_agent *a, unsigned type, unsigned flags, uint32_t conn, const void *body, size_t len);
+/* Journals an Event that ingest leaves unchanged as part of a batch: framed
+ * is its hook frame (header included) in conn's frame buffer. Frames that
+ * follow each other there join one EVENTS frame, appended by
+ * mp__agent_journal_batch_end (called before the frame buffer changes). */
+void mp__agent_journal_batched(mp_agent *a, uint32_t conn, const uint8_t *framed, size_t len);
+void mp__agent_journal_batch_end(mp_agent *a);
 /* Starts the flusher and the sync timer; stops them (final write). */
 void mp__journal_start(mp_agent *a);
 void mp__journal_stop(mp_agent *a);
 /* Sends conn's Ack when one is due and none is in flight. */
 void mp__conn_send_ack(mp_conn *c);
 void mp__agent_maybe_finish(mp_agent *a);
+/* Applies the queued file events to the record (all of them: the job has
+ * ended, the queue is large, or another file event comes next). */
+void mp__agent_apply_files(mp_agent *a);
 void mp__conn_accept(mp_agent *a);
 void mp__conn_close_all(mp_agent *a);
 

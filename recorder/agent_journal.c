@@ -1,11 +1,13 @@
 /* agent_journal.c — the agent's side of the run journal (journal.h) and of
- * incidents. Frames are appended as events are applied; the uv_check handle
- * writes them to the file once per loop iteration (one write(2) for all the
- * frames read in that iteration, from every connection) and only then sends
- * the Acks that are due, so an Ack never runs ahead of the file. A timer
- * makes the file durable with fdatasync on libuv's thread pool every sync_ms;
- * with sync_ms = 0 the flusher syncs before it acks instead (slower, power-
- * loss safe acks).
+ * incidents. Frames are appended as events arrive, in arrival order: the
+ * path events of one read of one connection, which ingest leaves unchanged,
+ * as one EVENTS frame (one chain hash for hundreds of events), everything
+ * else one frame each. The uv_check handle writes them to the file once per
+ * loop iteration (one write(2) for all the frames read in that iteration,
+ * from every connection) and only then sends the Acks that are due, so an
+ * Ack never runs ahead of the file. A timer makes the file durable with
+ * fdatasync on libuv's thread pool every sync_ms; with sync_ms = 0 the
+ * flusher syncs before it acks instead (slower, power-loss safe acks).
  *
  * A failing journal (disk full, I/O error) is logged once; the run, the job
  * and the in-memory record go on, Acks then say journaled = false. */
@@ -24,8 +26,7 @@ static void report_failure(mp_agent *a, const mp_err *e) {
   mp__agent_log(a, "%s; the job goes on and the provenance records the failure", e->msg);
 }
 
-void mp__agent_journal(mp_agent *a, unsigned type, unsigned flags, uint32_t conn, const void *body, size_t len) {
-  if (!a->journal) return;
+static void append(mp_agent *a, unsigned type, unsigned flags, uint32_t conn, const void *body, size_t len) {
   mp_err e;
   mp_err_clear(&e);
   if (mp_journal_append(a->journal, type, flags, conn, body, len, &e) != 0) {
@@ -33,6 +34,31 @@ void mp__agent_journal(mp_agent *a, unsigned type, unsigned flags, uint32_t conn
     return;
   }
   if (mp_journal_pending(a->journal) >= FLUSH_AT && mp_journal_write(a->journal, &e) != 0) report_failure(a, &e);
+}
+
+void mp__agent_journal_batch_end(mp_agent *a) {
+  if (!a->batch) return;
+  const uint8_t *b = a->batch;
+  a->batch = NULL;
+  append(a, MP_JOURNAL_EVENTS, 0, a->batch_conn, b, a->batch_len);
+}
+
+void mp__agent_journal(mp_agent *a, unsigned type, unsigned flags, uint32_t conn, const void *body, size_t len) {
+  if (!a->journal) return;
+  mp__agent_journal_batch_end(a);
+  append(a, type, flags, conn, body, len);
+}
+
+void mp__agent_journal_batched(mp_agent *a, uint32_t conn, const uint8_t *framed, size_t len) {
+  if (!a->journal) return;
+  if (a->batch && a->batch_conn == conn && a->batch + a->batch_len == framed) {
+    a->batch_len += len;
+    return;
+  }
+  mp__agent_journal_batch_end(a);
+  a->batch = framed;
+  a->batch_len = len;
+  a->batch_conn = conn;
 }
 
 void mp__agent_incident(mp_agent *a, uint32_t conn, const char *const *counters, const char *fmt, ...) {

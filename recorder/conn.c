@@ -18,6 +18,7 @@
 
 #define MP_PROTOCOL_VERSION 1
 #define SHRINK_ABOVE 65536 /* an idle connection keeps at most this much buffer */
+#define FILEQ_MAX ((size_t)64 << 20) /* queued file events are applied past this many bytes */
 
 #define COUNTERS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
@@ -109,10 +110,52 @@ static int handle_hello(mp_conn *c, const uint8_t *frame, size_t len) {
   return rc;
 }
 
+void mp__agent_apply_files(mp_agent *a) {
+  mp_err e;
+  mp_err_clear(&e);
+  uint64_t failed = mp_fileq_apply(a->files, a->rec, &e);
+  if (failed) {
+    a->rec->stats.bad_frames += failed; /* as if each had failed as it arrived */
+    mp__agent_log(a, "%s (%llu file event(s))", e.msg, (unsigned long long)failed);
+  }
+}
+
+/* Journals and queues a path-only file event (ingest.h: nothing to redact).
+ * The queue is applied before it holds more than a quarter of the memory
+ * limit (at most 64 MiB); when it cannot take the event, the event is
+ * applied at once behind what is queued. */
+static void take_path_event(mp_conn *c, const mp_ingest_path *pe, const uint8_t *frame, size_t len) {
+  mp_agent *a = c->agent;
+  int written = pe->kind == MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
+  mp__agent_journal_batched(a, c->id, frame - MP_FRAME_HEADER, len + MP_FRAME_HEADER);
+  if (mp_fileq_add(a->files, written, pe->path, pe->len, len) != 0) {
+    mp_err e;
+    mp_err_clear(&e);
+    mp__agent_apply_files(a);
+    if (mp_record_file(a->rec, written, pe->path, len, &e) != 0) {
+      a->rec->stats.bad_frames++;
+      mp__agent_log(a, "hook connection (pid %d): %s", (int)c->peer_pid, e.msg);
+    }
+  }
+  size_t limit = a->max_memory / 4 < FILEQ_MAX ? a->max_memory / 4 : FILEQ_MAX;
+  if (mp_fileq_mem(a->files) > limit) mp__agent_apply_files(a);
+}
+
 /* Handles one whole frame; returns -1 when the connection must be closed. */
 static int handle_frame(mp_conn *c, const uint8_t *frame, size_t len) {
   mp_agent *a = c->agent;
   if (!c->hello_seen) return handle_hello(c, frame, len);
+  mp_ingest_path pe;
+  if (a->files && mp_ingest_path_event(frame, len, &pe) == 1) {
+    take_path_event(c, &pe, frame, len);
+    c->events++;
+    c->last_seq = pe.seq;
+    if (c->want_acks && !c->ack_due) {
+      c->ack_due = 1;
+      a->acks_due++;
+    }
+    return 0;
+  }
   mp_ingest in;
   mp_err e;
   mp_err_clear(&e);
@@ -128,6 +171,10 @@ static int handle_frame(mp_conn *c, const uint8_t *frame, size_t len) {
     return -1;
   }
   mp__agent_journal(a, MP_JOURNAL_EVENT, in.flags, c->id, in.bytes, in.len);
+  /* the file tables take file events in arrival order */
+  if ((in.ev->kind_case == MLPROV__EVENT__V1__EVENT__KIND_FILE_READ ||
+       in.ev->kind_case == MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN) && mp_fileq_count(a->files))
+    mp__agent_apply_files(a);
   if (mp_ingest_apply(a->rec, &in, &e) != 0) {
     a->rec->stats.bad_frames++; /* replay repeats this from the journaled event */
     mp__agent_log(a, "hook connection (pid %d): %s", (int)c->peer_pid, e.msg);
@@ -144,7 +191,7 @@ static int handle_frame(mp_conn *c, const uint8_t *frame, size_t len) {
 }
 
 static size_t memory_in_use(const mp_agent *a) {
-  return a->buffered + a->rec->mem + (a->journal ? mp_journal_pending(a->journal) : 0);
+  return a->buffered + a->rec->mem + mp_fileq_mem(a->files) + (a->journal ? mp_journal_pending(a->journal) : 0);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
@@ -158,8 +205,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   if (nread == 0 || c->closing) return;
+  /* frames are handled in the read buffer itself; only a frame split across
+   * reads is copied into the connection's own buffer (settled below) */
   size_t before = c->reader.cap;
-  int frc = mp_frame_reader_feed(&c->reader, (const uint8_t *)buf->base, (size_t)nread);
+  int frc = mp_frame_reader_lend(&c->reader, (const uint8_t *)buf->base, (size_t)nread);
   a->buffered += c->reader.cap - before;
   if (frc != 0) {
     mp__agent_log(a, "hook connection (pid %d): out of memory; closed", (int)c->peer_pid);
@@ -174,7 +223,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     conn_close(c);
     return;
   }
-  for (;;) {
+  int drop = 0;
+  while (!drop) {
     const uint8_t *frame;
     size_t len;
     int rc = mp_frame_reader_next(&c->reader, &frame, &len);
@@ -184,13 +234,21 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
                          "hook connection (pid %d): frame of %u bytes exceeds the %zu-byte limit; connection "
                          "closed, its %" PRIu64 " earlier event(s) kept", (int)c->peer_pid, c->reader.bad_len,
                          a->max_frame, c->events);
-      conn_close(c);
-      return;
+      drop = 1;
+    } else if (handle_frame(c, frame, len) != 0) {
+      drop = 1;
     }
-    if (handle_frame(c, frame, len) != 0) {
-      conn_close(c);
-      return;
-    }
+  }
+  mp__agent_journal_batch_end(a); /* the batch points into the read buffer */
+  before = c->reader.cap;
+  if (!drop && mp_frame_reader_settle(&c->reader) != 0) {
+    mp__agent_log(a, "hook connection (pid %d): out of memory; closed", (int)c->peer_pid);
+    drop = 1;
+  }
+  a->buffered += c->reader.cap - before;
+  if (drop) {
+    conn_close(c);
+    return;
   }
   if (mp_frame_reader_pending(&c->reader) == 0 && c->reader.cap > SHRINK_ABOVE) {
     a->buffered -= c->reader.cap;

@@ -24,7 +24,7 @@ static void swap_string(char **slot, char *repl, int *changed) {
 }
 
 static void redact_string(char **slot, int *changed) {
-  if (!*slot || !**slot) return;
+  if (!*slot || !**slot || !mp_redact_value_changes(*slot)) return; /* most strings: no copy */
   int ch = 0;
   char *r = mp_redact_value(*slot, &ch);
   if (ch) swap_string(slot, r, changed);
@@ -224,4 +224,89 @@ Mlprov__Event__V1__Hello *mp_ingest_hello(const uint8_t *frame, size_t len, cons
     *bytes = *owned;
   }
   return h;
+}
+
+/* --- path events without protobuf-c ----------------------------------------
+ * Accepted: exactly the bytes a hook's encoder writes for a FileRead or
+ * FileWritten holding a path only, each field at most once, tags in their
+ * one-byte (two for field 19) canonical form. Everything else (unknown or
+ * repeated fields, a digest or size, an empty path, a NUL in it, non-minimal
+ * tags, a path the redactor would change) is left to mp_ingest_event, so
+ * what is accepted here is a subset of what protobuf-c decodes, with the same
+ * meaning, and mp_ingest_event would pass it through unchanged (flags 0). */
+
+/* A varint of at most max bytes (protobuf-c takes 10 for values, 5 for
+ * lengths); -1 when it is longer or runs past end. */
+static int get_varint(const uint8_t **p, const uint8_t *end, unsigned max, uint64_t *v) {
+  uint64_t x = 0;
+  for (unsigned i = 0; i < max && *p < end; i++) {
+    uint8_t b = *(*p)++;
+    x |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      *v = x;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* A length-delimited field's body [*body, *body + *n) within end. */
+static int get_bytes(const uint8_t **p, const uint8_t *end, const uint8_t **body, size_t *n) {
+  uint64_t len;
+  if (get_varint(p, end, 4, &len) != 0 || len > (uint64_t)(end - *p)) return -1;
+  *body = *p;
+  *n = (size_t)len;
+  *p += len;
+  return 0;
+}
+
+/* google.protobuf.Timestamp with seconds (1) and nanos (2) at most once each. */
+static int timestamp_ok(const uint8_t *p, const uint8_t *end) {
+  int seen = 0;
+  uint64_t v;
+  while (p < end) {
+    int bit = *p == 0x08 ? 1 : *p == 0x10 ? 2 : 0;
+    if (!bit || (seen & bit)) return 0;
+    seen |= bit;
+    p++;
+    if (get_varint(&p, end, 10, &v) != 0) return 0;
+  }
+  return 1;
+}
+
+int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out) {
+  const uint8_t *p = frame, *end = frame + len, *body = NULL;
+  size_t n = 0;
+  int seen_seq = 0, seen_time = 0;
+  out->kind = 0;
+  out->seq = 0;
+  while (p < end) {
+    if (*p == 0x08 && !seen_seq) { /* seq */
+      p++;
+      if (get_varint(&p, end, 10, &out->seq) != 0) return 0;
+      seen_seq = 1;
+    } else if (*p == 0x12 && !seen_time) { /* time */
+      const uint8_t *t;
+      size_t tn;
+      p++;
+      if (get_bytes(&p, end, &t, &tn) != 0 || !timestamp_ok(t, t + tn)) return 0;
+      seen_time = 1;
+    } else if (!out->kind && (*p == 0x52 || (*p == 0x9a && p + 1 < end && p[1] == 0x01))) {
+      out->kind = *p == 0x52 ? MLPROV__EVENT__V1__EVENT__KIND_FILE_READ : MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
+      p += *p == 0x52 ? 1 : 2;
+      const uint8_t *m;
+      size_t mn;
+      /* FileRead and FileWritten alike: one field, the path (1) */
+      if (get_bytes(&p, end, &m, &mn) != 0 || mn < 2 || m[0] != 0x0a) return 0;
+      const uint8_t *q = m + 1;
+      if (get_bytes(&q, m + mn, &body, &n) != 0 || q != m + mn) return 0;
+    } else {
+      return 0;
+    }
+  }
+  if (!out->kind || n == 0 || n >= sizeof out->path || memchr(body, 0, n)) return 0;
+  memcpy(out->path, body, n);
+  out->path[n] = '\0';
+  out->len = n;
+  return !mp_redact_value_changes(out->path);
 }

@@ -38,6 +38,20 @@ int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e);
 int mp_ingest_apply(mp_record *r, const mp_ingest *in, mp_err *e);
 void mp_ingest_clear(mp_ingest *in);
 
+/* The events the LD_PRELOAD hook sends by the hundred thousand, recognised
+ * without protobuf-c: a FileRead or FileWritten that holds a path and nothing
+ * else (no digest, size or unknown field) and that redaction leaves alone.
+ * 1 when frame is one: out says which and holds the path; mp_ingest_event
+ * would give the same event with flags 0 and the frame's own bytes (tested
+ * differentially). 0: anything else, for mp_ingest_event. */
+typedef struct mp_ingest_path {
+  int kind;                       /* MLPROV__EVENT__V1__EVENT__KIND_FILE_READ or _FILE_WRITTEN */
+  uint64_t seq;
+  size_t len;
+  char path[4096];                /* NUL-terminated */
+} mp_ingest_path;
+int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out);
+
 /* Decodes and redacts a Hello; bytes and blen are what to journal (the frame or
  * *owned, to be freed). NULL when the frame is not a Hello. */
 Mlprov__Event__V1__Hello *mp_ingest_hello(const uint8_t *frame, size_t len, const uint8_t **bytes, size_t *blen,

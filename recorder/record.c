@@ -215,6 +215,25 @@ static int array_put(mp_record *r, json_t *arr, json_t *value) {
   return json_array_append_new(arr, value) ? -1 : 0;
 }
 
+/* A file known by its path alone: the first report is kept (null, jansson's
+ * singleton: no allocation), later ones change nothing. */
+static int put_file(mp_record *r, json_t *table, const char *path) {
+  char *abs = mp_record_abspath(r, path);
+  if (!abs) return -1;
+  int rc = json_object_get(table, abs) ? 0 : table_put(r, table, abs, json_null());
+  free(abs);
+  return rc;
+}
+
+int mp_record_file(mp_record *r, int written, const char *path, size_t rawlen, mp_err *e) {
+  r->stats.events++;
+  r->cur_raw = rawlen;
+  if (!path || !*path) return 0;
+  if (put_file(r, written ? r->files_written : r->files_read, path) != 0)
+    return mp_err_set(e, MP_ENOMEM, "out of memory recording event");
+  return 0;
+}
+
 static json_t *param_value(const char *text) {
   json_error_t je;
   json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
@@ -315,21 +334,20 @@ int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint
     case MLPROV__EVENT__V1__EVENT__KIND_FILE_READ: {
       const Mlprov__Event__V1__FileRead *f = ev->file_read;
       if (!f->path || !*f->path) break;
+      if (!f->n_digest && !f->size) {
+        rc = put_file(r, r->files_read, f->path);
+        break;
+      }
       if (!(abs = mp_record_abspath(r, f->path))) goto nomem;
       if (json_object_get(r->files_read, abs)) break;
-      /* most files come with nothing but their path: null, jansson's
-       * singleton, instead of an empty object (two allocations an event,
-       * 100,000s of events for a job that opens many files) */
-      json_t *o = f->n_digest || f->size ? json_object() : json_null();
+      json_t *o = json_object();
       if (f->n_digest) json_object_set_new(o, "digest", DIGEST_OF(f));
       if (f->size) json_object_set_new(o, "size", json_integer((json_int_t)f->size));
       rc = table_put(r, r->files_read, abs, o);
       break;
     }
     case MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN:
-      if (!ev->file_written->path || !*ev->file_written->path) break;
-      if (!(abs = mp_record_abspath(r, ev->file_written->path))) goto nomem;
-      if (!json_object_get(r->files_written, abs)) rc = table_put(r, r->files_written, abs, json_null());
+      if (ev->file_written->path && *ev->file_written->path) rc = put_file(r, r->files_written, ev->file_written->path);
       break;
     case MLPROV__EVENT__V1__EVENT__KIND_DATASET: {
       const Mlprov__Event__V1__Dataset *d = ev->dataset;

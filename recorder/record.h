@@ -100,5 +100,9 @@ void mp_record_hello(mp_record *r, const Mlprov__Event__V1__Hello *h, int64_t pe
 /* Applies one decoded event. Unknown kinds are kept (raw bytes) and counted. */
 int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint8_t *raw,
                     size_t rawlen, mp_err *e);
+/* Applies a FileRead (written = 0) or FileWritten event that holds nothing
+ * but path (rawlen: its encoded size) exactly as mp_record_event would, for
+ * events queued without being decoded (filequeue.h). */
+int mp_record_file(mp_record *r, int written, const char *path, size_t rawlen, mp_err *e);
 
 #endif

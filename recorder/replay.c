@@ -102,7 +102,8 @@ static int apply_start(mp_replay *rp, const mp_journal_frame *f, mp_err *e) {
   json_t *argv = st ? json_object_get(st, "argv") : NULL;
   const char *fmt = st ? json_string_value(json_object_get(st, "format")) : NULL;
   const char *cwd = st ? json_string_value(json_object_get(st, "cwd")) : NULL;
-  if (!st || !fmt || strcmp(fmt, MP_JOURNAL_FORMAT) != 0 || !json_is_array(argv) || !cwd) {
+  if (!st || !fmt || (strcmp(fmt, MP_JOURNAL_FORMAT) != 0 && strcmp(fmt, MP_JOURNAL_FORMAT_V1) != 0) ||
+      !json_is_array(argv) || !cwd) {
     json_decref(st);
     return mp_err_set(e, MP_EPARSE, "journal frame 1: the start record is not a %s START object", MP_JOURNAL_FORMAT);
   }
@@ -198,6 +199,23 @@ static void apply_event(mp_replay *rp, const mp_journal_frame *f) {
   mp_ingest_clear(&in);
 }
 
+/* Each Event of an EVENTS frame, as if it had been an EVENT frame; a body
+ * that does not split into frames (the chain checked, so a newer or broken
+ * writer) counts once as a bad frame. */
+static void apply_events(mp_replay *rp, const mp_journal_frame *f) {
+  size_t off = 0, len;
+  const uint8_t *ev;
+  int rc;
+  while ((rc = mp_journal_events_next(f->body, f->len, &off, &ev, &len)) == 1) {
+    mp_journal_frame one = *f;
+    one.body = ev;
+    one.len = len;
+    one.flags = 0;
+    apply_event(rp, &one);
+  }
+  if (rc < 0) rp->rec->stats.bad_frames++;
+}
+
 static void apply_hello(mp_replay *rp, const mp_journal_frame *f, json_t *pids) {
   const uint8_t *bytes;
   size_t blen;
@@ -244,6 +262,7 @@ int mp_replay_journal(mp_journal_reader *r, mp_replay *out, mp_err *e) {
       }
       case MP_JOURNAL_HELLO: apply_hello(out, &f, pids); break;
       case MP_JOURNAL_EVENT: apply_event(out, &f); break;
+      case MP_JOURNAL_EVENTS: apply_events(out, &f); break;
       case MP_JOURNAL_INCIDENT: apply_incident(out, &f); break;
       case MP_JOURNAL_END: apply_end(out, &f); break;
       default: break; /* a newer writer's frame type: verified, not understood */

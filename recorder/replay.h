@@ -25,7 +25,8 @@
 #include "journal.h"
 #include "record.h"
 
-#define MP_JOURNAL_FORMAT "mlprov-journal/1"
+#define MP_JOURNAL_FORMAT "mlprov-journal/2"    /* written: START's format, file version 2 */
+#define MP_JOURNAL_FORMAT_V1 "mlprov-journal/1" /* read too (no EVENTS frames) */
 
 typedef struct mp_start_opts {
   const char *const *outputs;

@@ -1,10 +1,14 @@
 /* fuzz_event.c — libFuzzer target for the agent's event decoder: the frame
- * reader (fed in chunks whose size the first input byte picks), Hello then
- * Event decoding, redaction (ingest.c) and mp_record_event. Besides crashes
- * and sanitizer reports it checks one property the journal replay relies
- * on: ingesting the bytes ingest produced changes nothing (idempotence). */
+ * reader (fed or lent in chunks whose size and mode the first input byte
+ * picks), Hello then Event decoding, redaction (ingest.c) and
+ * mp_record_event. Besides crashes and sanitizer reports it checks two
+ * properties: ingesting the bytes ingest produced changes nothing
+ * (idempotence, which the journal replay relies on), and a frame the
+ * protobuf-free path reader takes is the event protobuf-c decodes, left
+ * unchanged by redaction. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "frame.h"
 #include "ingest.h"
@@ -20,9 +24,19 @@ static void check_idempotent(const mp_ingest *in) {
   mp_ingest_clear(&again);
 }
 
+static void check_path_event(const uint8_t *f, size_t len, const mp_ingest *in) {
+  mp_ingest_path pe;
+  if (mp_ingest_path_event(f, len, &pe) != 1) return;
+  if (in->flags || in->bytes != f || (int)in->ev->kind_case != pe.kind || in->ev->seq != pe.seq) abort();
+  const char *path = pe.kind == MLPROV__EVENT__V1__EVENT__KIND_FILE_READ ? in->ev->file_read->path
+                                                                          : in->ev->file_written->path;
+  if (!path || strcmp(path, pe.path) != 0) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
   size_t step = (size_t)(data[0] % 64) + 1;
+  int lend = data[0] & 64;
   data++, size--;
   char *argv[] = {"job", NULL};
   mp_record *r = NULL;
@@ -33,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int hello = 0, stop = 0;
   for (size_t off = 0; off < size && !stop; off += step) {
     size_t n = size - off < step ? size - off : step;
-    if (mp_frame_reader_feed(&rd, data + off, n) != 0) break;
+    if ((lend ? mp_frame_reader_lend(&rd, data + off, n) : mp_frame_reader_feed(&rd, data + off, n)) != 0) break;
     const uint8_t *f;
     size_t len;
     int rc;
@@ -59,13 +73,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       mp_ingest in;
       if (mp_ingest_event(f, len, &in, NULL) != 0) {
+        mp_ingest_path pe;
+        if (mp_ingest_path_event(f, len, &pe) == 1) abort(); /* taken, but protobuf-c refuses it */
         stop = 1;
         break;
       }
       check_idempotent(&in);
+      check_path_event(f, len, &in);
       mp_ingest_apply(r, &in, NULL);
       mp_ingest_clear(&in);
     }
+    if (lend && mp_frame_reader_settle(&rd) != 0) break; /* before the next chunk is lent */
   }
   mp_frame_reader_free(&rd);
   mp_record_free(r);

@@ -6,7 +6,8 @@
 #   attest/     the .intoto.jsonl, the .pb, a pretty-printed envelope, a
 #               Sigstore-bundle wrapper, JSON Lines with two envelopes
 #   statement/  the signed Statement (JSON) and its protobuf form
-#   journal/    the run's journal, cut inside its last frame, zero-tailed
+#   journal/    the run's journal, cut inside its last frame, zero-tailed; the
+#               journal of a small --preload run (EVENTS frames)
 #   merkle_proof/  proof files (included, absent between two leaves, absent
 #               at each edge) and the tree file of the records r0..r6 that
 #               fuzz_merkle_proof commits to (first byte: 0 proof, 1 tree)
@@ -79,6 +80,10 @@ PY
 cp o/m.journal "$C/journal/run.journal"
 head -c $(( $(stat -c %s o/m.journal) - 17 )) o/m.journal >"$C/journal/torn.journal"
 { head -c 400 o/m.journal; head -c 100 /dev/zero; } >"$C/journal/zero-tail.journal"
+mkdir p && echo a >p/a && echo b >p/b
+env -i PATH=/usr/bin:/bin HOME="$W" "$B/mlprov" run -q --no-python-hook --preload --key k.pem --output p/m -- \
+  sh -c 'cat p/a p/b >/dev/null; echo m >p/m'
+cp p/m.journal "$C/journal/preload-v2.journal"
 mkdir -p "$C/merkle_proof" mp
 printf 'r0\nr1\nr2\nr3\nr4\nr5\nr6\n' >mp/fuzz
 "$B/mlprov" dataset commit -q mp/fuzz

@@ -133,6 +133,27 @@ mkdir o3
 (cd o3 && "$MLPROV" run -q --key ../$K --out prov --output m -- sh -c 'echo 7 > m') >/dev/null 2>&1
 expect_exit 0 "recover from another directory" "$MLPROV" recover -q o3/prov.journal --key $K
 check "... writes where the run would have (its --out, relative to its directory)" test -s o3/prov.intoto.jsonl.~1~
+# a version 1 journal (written before EVENTS frames existed): this run's
+# journal rewritten as one, its chain recomputed from the documented layout
+python3 - o/model.bin.journal v1.journal <<'PY'
+import hashlib, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+assert b[8:12] == b"\0\0\0\2"
+b[8:12] = b"\0\0\0\1"
+i = b.find(b'"mlprov-journal/2"')
+b[i:i + 18] = b'"mlprov-journal/1"'
+h, off = hashlib.sha256(b[:16]).digest(), 16
+while off + 24 <= len(b):
+    n = int.from_bytes(b[off:off + 4], "big")
+    h = hashlib.sha256(h + b[off:off + 24 + n]).digest()
+    b[off + 24 + n:off + 24 + n + 32] = h
+    off += 24 + n + 32
+open(sys.argv[2], "wb").write(b)
+PY
+expect_exit 0 "a version 1 journal verifies" "$MLPROV" journal verify v1.journal
+expect_exit 0 "... and is recovered" "$MLPROV" recover v1.journal --key $K --out v1rec
+expect_grep "... its format named in the recovered provenance" '"format":"mlprov-journal/1"' <(payload_of v1rec.intoto.jsonl)
+expect_grep "a new journal is version 2" '"format":"mlprov-journal/2"' st.json
 expect_exit 2 "recover of something else: usage/parse error" "$MLPROV" recover st.json --key $K
 expect_grep "not a journal" 'not an mlprov journal' "$T/err"
 expect_exit 2 "recover needs a key" env -u MLPROV_KEY "$MLPROV" recover out2/late.journal

@@ -1,8 +1,9 @@
 /* test_journal.c — the journal format: known answers (CRC-32C, the chain
  * recomputed from the documented layout), a round trip, every truncation
  * point (a torn tail is dropped, never misread), every single-byte flip
- * (named at the right frame), structure rules, and a write that fails
- * part-way (file size limit) leaving a verifiable journal. */
+ * (named at the right frame), structure rules, version 1 still read, EVENTS
+ * bodies split, and a write that fails part-way (file size limit) leaving a
+ * verifiable journal. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -118,7 +119,7 @@ static void chain_matches_documented_layout(void **state) {
   size_t offs[16], n, len;
   uint8_t final[32];
   uint8_t *b = fixture("doc.journal", offs, &n, final, &len);
-  assert_memory_equal(b, "MLPROVJ\n\0\0\0\1\0\0\0\0", 16);
+  assert_memory_equal(b, "MLPROVJ\n\0\0\0\2\0\0\0\0", 16);
   uint8_t h[32];
   mp_sha256(b, 16, h);
   for (size_t i = 0; i < n; i++) {
@@ -320,9 +321,81 @@ static void structure_rules(void **state) {
   assert_non_null(strstr(e.msg, "not an mlprov journal"));
   snprintf(path, sizeof path, "%s/missing", dir);
   assert_int_equal(mp_journal_reader_open(path, &r, &e), MP_ENOTFOUND);
-  /* a newer format version is unsupported, not damage */
-  uint8_t hdr[16] = "MLPROVJ\n\0\0\0\2\0\0\0\0";
+  /* a newer format version is unsupported, not damage; version 0 is damage */
+  uint8_t hdr[16] = "MLPROVJ\n\0\0\0\3\0\0\0\0";
   assert_int_equal(mp_journal_reader_mem(hdr, sizeof hdr, &r, &e), MP_EUNSUPPORTED);
+  assert_non_null(strstr(e.msg, "version 3"));
+  hdr[11] = 0;
+  assert_int_equal(mp_journal_reader_mem(hdr, sizeof hdr, &r, &e), MP_EVERIFY);
+}
+
+/* Version 1 (before EVENTS frames) is still read: the fixture rewritten as
+ * version 1, its chain recomputed from the documented layout. */
+static void version_1_is_read(void **state) {
+  (void)state;
+  size_t offs[16], n, len;
+  uint8_t final[32];
+  uint8_t *b = fixture("v1.journal", offs, &n, final, &len);
+  b[11] = 1;
+  uint8_t h[32];
+  mp_sha256(b, 16, h);
+  for (size_t i = 0; i < n; i++) {
+    uint8_t *f = b + offs[i];
+    size_t blen = offs[i + 1] - offs[i] - 24 - 32;
+    uint8_t pre[56];
+    memcpy(pre, h, 32);
+    memcpy(pre + 32, f, 24);
+    mp_sha256_2(pre, sizeof pre, f + 24, blen, h);
+    memcpy(f + 24 + blen, h, 32);
+  }
+  mp_err e;
+  size_t got;
+  uint64_t torn;
+  assert_int_equal(drain(b, len, &e, &got, &torn), 0);
+  assert_int_equal(got, n);
+  assert_int_equal(torn, 0);
+  /* and the chain is the version's: the version 2 trailers do not check */
+  b[11] = 2;
+  assert_int_equal(drain(b, len, &e, &got, &torn), MP_EVERIFY);
+  assert_int_equal(got, 0);
+  free(b);
+}
+
+/* An EVENTS body splits into its hook frames; a length that runs past the
+ * body is an error, never a read past it. */
+static void events_bodies_split(void **state) {
+  (void)state;
+  static const uint8_t body[] = {0, 0, 0, 2, 'a', 'b', 0, 0, 0, 0, 0, 0, 0, 3, 'x', 'y', 'z'};
+  size_t off = 0, n;
+  const uint8_t *ev;
+  assert_int_equal(mp_journal_events_next(body, sizeof body, &off, &ev, &n), 1);
+  assert_int_equal(n, 2);
+  assert_memory_equal(ev, "ab", 2);
+  assert_int_equal(mp_journal_events_next(body, sizeof body, &off, &ev, &n), 1);
+  assert_int_equal(n, 0);
+  assert_int_equal(mp_journal_events_next(body, sizeof body, &off, &ev, &n), 1);
+  assert_int_equal(n, 3);
+  assert_memory_equal(ev, "xyz", 3);
+  assert_int_equal(mp_journal_events_next(body, sizeof body, &off, &ev, &n), 0);
+  assert_int_equal(mp_journal_events_next(body, 0, &(size_t){0}, &ev, &n), 0);
+  /* every cut inside the last frame, and a short header */
+  for (size_t cut = 11; cut < sizeof body; cut++) {
+    off = 0;
+    int rc;
+    size_t k = 0;
+    while ((rc = mp_journal_events_next(body, cut, &off, &ev, &n)) == 1) {
+      assert_true(ev + n <= body + cut);
+      k++;
+    }
+    assert_int_equal(k, 2);
+    assert_int_equal(rc, MP_EPARSE);
+  }
+  off = 0;
+  assert_int_equal(mp_journal_events_next(body, 3, &off, &ev, &n), MP_EPARSE);
+  /* a length near 2^32 */
+  static const uint8_t huge[] = {0xff, 0xff, 0xff, 0xff, 1};
+  off = 0;
+  assert_int_equal(mp_journal_events_next(huge, sizeof huge, &off, &ev, &n), MP_EPARSE);
 }
 
 /* A write that fails part-way: run in a child under a file size limit. */
@@ -384,6 +457,8 @@ int main(void) {
       cmocka_unit_test(zero_tail_is_torn),
       cmocka_unit_test(removed_or_moved_frames_break_the_chain),
       cmocka_unit_test(structure_rules),
+      cmocka_unit_test(version_1_is_read),
+      cmocka_unit_test(events_bodies_split),
       cmocka_unit_test(failed_write_keeps_a_verifiable_prefix),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -12,6 +12,7 @@ static void assert_redacted(const char *in, const char *secret) {
   assert_non_null(out);
   if (strstr(out, secret)) fail_msg("secret survived: '%s' -> '%s'", in, out);
   assert_true(changed);
+  assert_true(mp_redact_value_changes(in)); /* the check without a copy agrees */
   assert_non_null(strstr(out, MP_REDACTED));
   free(out);
 }
@@ -44,6 +45,7 @@ static void ordinary_text_untouched(void **state) {
     char *out = mp_redact_value(plain[i], &changed);
     assert_string_equal(out, plain[i]);
     assert_false(changed);
+    assert_false(mp_redact_value_changes(plain[i]));
     free(out);
   }
 }
@@ -111,6 +113,40 @@ static void secrets_in_binary_data(void **state) {
   assert_false(mp_redact_bytes_have_secret(clean, 0));
 }
 
+/* mp_redact_value_changes says what mp_redact_value does, on strings made
+ * of pieces of every pattern, separators and bytes above 0x7f. */
+static void check_agrees_with_copy(void **state) {
+  (void)state;
+  static const char *const pieces[] = {"hf_", "ghp_", "github_pat_", "glpat-", "xoxb-", "sk-", "sk_live_", "rk_live_",
+                                       "npm_", "pypi-", "AIza", "AKIA", "ASIA", "eyJ", ".", "-----BEGIN ",
+                                       "PRIVATE KEY", "-----", "://", "@", ":", "/", " ", "_", "-", "abcdefghij",
+                                       "ABCDEFGHIJ0123456789", "\xc3\xa9", "\n", "x"};
+  unsigned seed = 7;
+  int changed_seen = 0, unchanged_seen = 0;
+  char s[512];
+  for (int round = 0; round < 200000; round++) {
+    size_t n = 0;
+    int k = 1 + rand_r(&seed) % 12;
+    for (int i = 0; i < k; i++) {
+      const char *p = pieces[(unsigned)rand_r(&seed) % (sizeof pieces / sizeof pieces[0])];
+      size_t l = strlen(p);
+      if (n + l >= sizeof s) break;
+      memcpy(s + n, p, l);
+      n += l;
+    }
+    s[n] = '\0';
+    int changed = -1;
+    char *out = mp_redact_value(s, &changed);
+    assert_non_null(out);
+    if (mp_redact_value_changes(s) != changed) fail_msg("'%s': the check says %d, the copy %d", s, !changed, changed);
+    changed ? changed_seen++ : unchanged_seen++;
+    free(out);
+  }
+  assert_true(changed_seen > 1000 && unchanged_seen > 1000);
+  assert_false(mp_redact_value_changes(NULL));
+  assert_false(mp_redact_value_changes(""));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(secrets_in_values),
@@ -119,6 +155,7 @@ int main(void) {
       cmocka_unit_test(argv_redaction),
       cmocka_unit_test(json_members_and_values),
       cmocka_unit_test(secrets_in_binary_data),
+      cmocka_unit_test(check_agrees_with_copy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -151,7 +151,16 @@ static int pg_open(const char *target, int create, mp_idb **out, mp_err *e) {
     return rc;
   }
   db->pq.setNoticeProcessor(db->c, quiet, NULL);
-  int rc = pg_exec(db, "SET client_min_messages = warning", e);
+  /* mlprov's statements are index lookups on at most some thousand rows of
+   * an index that is normally in memory: no JIT compilation (hundreds of ms
+   * whenever a plan's cost estimate passes jit_above_cost), no parallel
+   * workers (a worker is a new process that must map every shared buffer it
+   * reads again), and random reads priced as cached ones, so that looking up
+   * a few thousand records by id is not planned as a scan of all of them. */
+  int rc = pg_exec(db,
+                   "SET client_min_messages = warning; SET jit = off; SET max_parallel_workers_per_gather = 0;"
+                   " SET random_page_cost = 1.1",
+                   e);
   if (rc) {
     pg_close(db);
     return rc;

@@ -357,9 +357,15 @@ static int seed_query(qctx *c, mp_err *e) {
       if (!(key = mp_index_digest_key(q->arg))) return mp_err_set(e, MP_ENOMEM, "out of memory");
       params[0] = q->arg;
       params[1] = key;
+      /* each row once, by the first of name, digest, Merkle root it has;
+       * three branches so that each reads one covering index alone */
       rc = seed(c,
-                "SELECT d.att_id, d.name, d.digest, d.merkle_root FROM datasets d JOIN attestations a ON a.id = d.att_id"
-                " WHERE (d.name = $1 OR d.digest = $2 OR d.merkle_root = $2)",
+                "SELECT d.att_id, d.name, d.digest, d.merkle_root FROM ("
+                "SELECT att_id, name, digest, merkle_root FROM datasets WHERE name = $1"
+                " UNION ALL SELECT att_id, name, digest, merkle_root FROM datasets WHERE digest = $2 AND name <> $1"
+                " UNION ALL SELECT att_id, name, digest, merkle_root FROM datasets"
+                " WHERE merkle_root = $2 AND name <> $1 AND digest <> $2"
+                ") d JOIN attestations a ON a.id = d.att_id WHERE 1 = 1",
                 params, 2, ds_detail, e);
       free(key);
       return rc;

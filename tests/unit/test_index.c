@@ -126,23 +126,28 @@ static void migrations(void **state) {
   assert_int_equal(mp_index_open(db, 1, &idx, &e), 0);
   assert_int_equal(version_of(idx), MP_INDEX_SCHEMA_VERSION);
   assert_true(table_exists(idx, "attestation_packages"));
-  const mp_index_migration v1 = {1, "v1", "SELECT 1", "SELECT 1"};
-  mp_index_migration list[3] = {v1, {2, "extra", "CREATE TABLE extra (x INTEGER)", ""},
-                                {3, "broken", "CREATE TABLE partial (x INTEGER); CREATE TABLE oops (", ""}};
+  /* versions past this mlprov's: V+1 adds a table, V+2 is broken */
+  const int V = MP_INDEX_SCHEMA_VERSION;
+  mp_index_migration list[3] = {{V, "current", "SELECT 1", "SELECT 1"},
+                                {V + 1, "extra", "CREATE TABLE extra (x INTEGER)", ""},
+                                {V + 2, "broken", "CREATE TABLE partial (x INTEGER); CREATE TABLE oops (", ""}};
   assert_int_equal(mp_index_migrate(idx, list, 2, &e), 0);
-  assert_int_equal(version_of(idx), 2);
+  assert_int_equal(version_of(idx), V + 1);
   assert_true(table_exists(idx, "extra"));
   /* a failing migration leaves nothing behind and the version where it was */
   mp_err_clear(&e);
   assert_int_equal(mp_index_migrate(idx, list, 3, &e), MP_EIO);
-  assert_non_null(strstr(e.msg, "schema migration to version 3 (broken)"));
-  assert_int_equal(version_of(idx), 2);
+  char want[96];
+  snprintf(want, sizeof want, "schema migration to version %d (broken)", V + 2);
+  assert_non_null(strstr(e.msg, want));
+  assert_int_equal(version_of(idx), V + 1);
   assert_false(table_exists(idx, "partial"));
   mp_index_close(idx);
-  /* this mlprov knows version 1 only: a version 2 index is refused */
+  /* this mlprov knows versions up to V only: a V+1 index is refused */
   mp_err_clear(&e);
   assert_int_equal(mp_index_open(db, 0, &idx, &e), MP_EUNSUPPORTED);
-  assert_non_null(strstr(e.msg, "schema version 2 is newer"));
+  snprintf(want, sizeof want, "schema version %d is newer", V + 1);
+  assert_non_null(strstr(e.msg, want));
   remove_db(db);
 }
 

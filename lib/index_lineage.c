@@ -1,5 +1,6 @@
-/* index_lineage.c — the lineage walk of the index queries (index_rset.h) and
- * the record sets the queries collect results in.
+/* index_lineage.c — the lineage walk of the index queries (index_rset.h),
+ * the record sets the queries collect results in, and the id lists they
+ * send.
  *
  * Lineage edges: a record whose lineage.base_digest equals a subject digest
  * of another record is that record's child. The walk reads every edge
@@ -26,8 +27,7 @@ void mp_irset_free(mp_irset *s) {
   if (!s) return;
   for (size_t i = 0; i < s->n; i++) {
     free(s->v[i].via_base);
-    json_decref(s->v[i].matched);
-    json_decref(s->v[i].obj);
+    json_decref(s->v[i].statement);
   }
   free(s->v);
   free(s->keys);

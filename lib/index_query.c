@@ -35,10 +35,16 @@ static int64_t *ids_of(const mp_irset *s) {
   return v;
 }
 
-/* Keeps columns 1..n of the current row as a row of kind for rec. */
-static int keep(qctx *c, mp_idb_rows *r, mp_irec *rec, int kind, int n, mp_err *e) {
+/* The attestation columns a record shows (MP_IK_ATT), on alias a. */
+#define ATT_COLS                                                                                              \
+  "a.envelope_sha256, a.verified, a.verify_error, a.builder_id, a.invocation_id, a.started_on, a.finished_on," \
+  " a.added_from, a.predicate_type, a.source_uri, a.source_repo, a.source_commit, a.source_branch, a.source_dirty"
+#define NATT 14
+
+/* Keeps columns first..first+n of the current row as a row of kind for rec. */
+static int keep(qctx *c, mp_idb_rows *r, mp_irec *rec, int kind, int first, int n, mp_err *e) {
   const char *vals[16];
-  for (int i = 0; i < n; i++) vals[i] = c->idx->ops->col(r, i + 1);
+  for (int i = 0; i < n; i++) vals[i] = c->idx->ops->col(r, first + i);
   int rc = mp_istore_add(&c->a->store, rec, kind, vals, n);
   return rc ? mp_err_set(e, rc, rc == MP_ENOMEM ? "out of memory" : "query answer too large") : 0;
 }
@@ -51,19 +57,23 @@ static int cmp_id(const void *a, const void *b) {
 }
 
 /* Runs sql (one %s: the id condition on col) over the distinct ids of the
- * sets and keeps each row's columns after the id (ncols of them; ncols 0:
- * the statement) for every set record of its id (a record can be both an
- * ancestor and a descendant of a model). */
+ * sets' records that have no row of kind yet, and keeps each row's columns
+ * after the id (ncols of them; ncols 0: the statement) for every set record
+ * of its id (a record can be both an ancestor and a descendant of a model). */
 static int for_recs(qctx *c, const char *fmt, const char *col, mp_irset *const *sets, size_t nsets, int kind,
                     int ncols, mp_err *e) {
   size_t n = 0;
   for (size_t s = 0; s < nsets; s++) n += sets[s]->n;
-  if (n == 0) return 0;
-  int64_t *ids = malloc(n * sizeof *ids);
+  int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
   if (!ids) return mp_err_set(e, MP_ENOMEM, "out of memory");
   n = 0;
   for (size_t s = 0; s < nsets; s++)
-    for (size_t i = 0; i < sets[s]->n; i++) ids[n++] = sets[s]->v[i].id;
+    for (size_t i = 0; i < sets[s]->n; i++)
+      if (!ncols || !sets[s]->v[i].first[kind]) ids[n++] = sets[s]->v[i].id;
+  if (n == 0) {
+    free(ids);
+    return 0;
+  }
   /* sorted: the backends look them up in index order */
   qsort(ids, n, sizeof *ids, cmp_id);
   size_t u = 0;
@@ -95,7 +105,7 @@ static int for_recs(qctx *c, const char *fmt, const char *col, mp_irset *const *
       if (p == NOPOS) continue;
       mp_irec *rec = &sets[s]->v[p];
       if (ncols) {
-        rc = keep(c, r, rec, kind, ncols, e);
+        if (!rec->first[kind] || kind != MP_IK_ATT) rc = keep(c, r, rec, kind, 1, ncols, e);
       } else if (!rec->statement) { /* the full record: the statement as signed */
         size_t blen = 0;
         const uint8_t *pl = c->idx->ops->col_blob(r, 1, &blen);
@@ -108,15 +118,13 @@ static int for_recs(qctx *c, const char *fmt, const char *col, mp_irset *const *
   return rc;
 }
 
-/* Reads what the records of the sets show: the attestation row, subjects
- * and signers; with full (the records that produced a --model), also their
+/* Reads what the records of the sets show: the attestation row (of the
+ * records found through lineage: the seeds came with theirs), subjects and
+ * signers; with full (the records that produced a --model), also their
  * datasets, base models and statement. */
 static int fill(qctx *c, mp_irset *const *sets, size_t nsets, mp_irset *full, mp_err *e) {
-  int rc = for_recs(c,
-                    "SELECT id, envelope_sha256, verified, verify_error, builder_id, invocation_id, started_on,"
-                    " finished_on, added_from, predicate_type, source_uri, source_repo, source_commit, source_branch,"
-                    " source_dirty FROM attestations WHERE %s",
-                    "id", sets, nsets, MP_IK_ATT, 14, e);
+  int rc = for_recs(c, "SELECT a.id, " ATT_COLS " FROM attestations a WHERE %s", "a.id", sets, nsets, MP_IK_ATT,
+                    NATT, e);
   if (rc == 0)
     rc = for_recs(c, "SELECT att_id, name, digest, role FROM subjects WHERE %s ORDER BY att_id, name", "att_id",
                   sets, nsets, MP_IK_SUBJECT, 3, e);
@@ -151,8 +159,10 @@ static void window(const mp_index_query *q, char *sql, size_t cap, const char **
   }
 }
 
-/* Runs a seed query, rows (att_id, what matched: nmatch columns): records in
- * time order, each once, with every match. */
+/* Runs a seed query, rows (att_id, what matched: nmatch columns, ATT_COLS):
+ * records in time order, each once, with every match. The attestation row
+ * comes along (the seed reads it for the time anyway), so the records found
+ * directly need no second visit. */
 static int seed(qctx *c, const char *base_sql, const char **params, size_t np, int nmatch, mp_err *e) {
   char b1[24], b2[24];
   size_t cap = strlen(base_sql) + 256;
@@ -176,7 +186,9 @@ static int seed(qctx *c, const char *base_sql, const char **params, size_t np, i
       rc = mp_err_set(e, MP_ENOMEM, "out of memory");
       break;
     }
-    if (nmatch) rc = keep(c, r, &c->main->v[p], MP_IK_MATCH, nmatch, e);
+    mp_irec *rec = &c->main->v[p];
+    if (!rec->first[MP_IK_ATT]) rc = keep(c, r, rec, MP_IK_ATT, 1 + nmatch, NATT, e);
+    if (rc == 0 && nmatch) rc = keep(c, r, rec, MP_IK_MATCH, 1, nmatch, e);
   }
   c->idx->ops->rows_free(r);
   return rc;
@@ -231,12 +243,12 @@ static int seed_dependency(qctx *c, mp_err *e) {
   c->idx->ops->rows_free(r);
   if (rc == 0 && n) {
     char *cond = mp_index_id_cond(c->idx, "ap.pkg_id", ids, n);
-    size_t len = cond ? strlen(cond) + 512 : 0;
+    size_t len = cond ? strlen(cond) + 1024 : 0;
     char *sql = cond ? malloc(len) : NULL;
     if (!sql) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
     else {
       snprintf(sql, len,
-               "SELECT ap.att_id, p.purl, p.name, p.version FROM attestation_packages ap"
+               "SELECT ap.att_id, p.purl, p.name, p.version, " ATT_COLS " FROM attestation_packages ap"
                " JOIN packages p ON p.id = ap.pkg_id JOIN attestations a ON a.id = ap.att_id WHERE %s",
                cond);
       const char *none[2];
@@ -266,7 +278,7 @@ static int seed_query(qctx *c, mp_err *e) {
       /* each row once, by the first of name, digest, Merkle root it has;
        * three branches so that each reads one covering index alone */
       rc = seed(c,
-                "SELECT d.att_id, d.name, d.digest, d.merkle_root FROM ("
+                "SELECT d.att_id, d.name, d.digest, d.merkle_root, " ATT_COLS " FROM ("
                 "SELECT att_id, name, digest, merkle_root FROM datasets WHERE name = $1"
                 " UNION ALL SELECT att_id, name, digest, merkle_root FROM datasets WHERE digest = $2 AND name <> $1"
                 " UNION ALL SELECT att_id, name, digest, merkle_root FROM datasets"
@@ -291,20 +303,22 @@ static int seed_query(qctx *c, mp_err *e) {
       params[0] = lo;
       params[1] = hi;
       return seed(c,
-                  "SELECT s.att_id, s.keyid, s.verified FROM signers s JOIN attestations a ON a.id = s.att_id"
+                  "SELECT s.att_id, s.keyid, s.verified, " ATT_COLS " FROM signers s JOIN attestations a ON a.id = s.att_id"
                   " WHERE s.keyid >= $1 AND s.keyid < $2",
                   params, 2, 2, e);
     }
     case MP_IQ_MODEL:
       if (!(key = mp_index_digest_key(q->arg))) return mp_err_set(e, MP_ENOMEM, "out of memory");
       params[0] = key;
-      rc = seed(c, "SELECT s.att_id FROM subjects s JOIN attestations a ON a.id = s.att_id WHERE s.digest = $1",
+      rc = seed(c,
+                "SELECT s.att_id, " ATT_COLS " FROM subjects s JOIN attestations a ON a.id = s.att_id"
+                " WHERE s.digest = $1",
                 params, 1, 0, e);
       free(key);
       return rc;
     case MP_IQ_TIME:
     default:
-      return seed(c, "SELECT a.id FROM attestations a WHERE 1 = 1", params, 0, 0, e);
+      return seed(c, "SELECT a.id, " ATT_COLS " FROM attestations a WHERE 1 = 1", params, 0, 0, e);
   }
 }
 

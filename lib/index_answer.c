@@ -108,13 +108,16 @@ static const char *envelope_of(const mp_index_answer *a, int64_t id) {
 /* value i of row, "" for NULL */
 #define V(i) S(mp_istore_val(s, row, i))
 
+/* Every object below is built with its keys in sorted order (strcmp, as
+ * JSON_SORT_KEYS sorts them), so that a record can be written without
+ * sorting (mp_index_answer_dump) and still come out as sorted. */
 static json_t *match_json(const mp_index_answer *a, uint32_t row) {
   const mp_istore *s = &a->store;
   switch (a->kind) {
     case MP_IQ_DEPENDENCY:
-      return json_pack("{s:s, s:s, s:s}", "purl", V(0), "name", V(1), "version", V(2));
+      return json_pack("{s:s, s:s, s:s}", "name", V(1), "purl", V(0), "version", V(2));
     case MP_IQ_DATASET:
-      return json_pack("{s:s, s:o, s:s}", "name", V(0), "digest", mp_index_digest_json(mp_istore_val(s, row, 1)),
+      return json_pack("{s:o, s:s, s:s}", "digest", mp_index_digest_json(mp_istore_val(s, row, 1)), "name", V(0),
                        "recordsMerkleRoot", V(2));
     default:
       return json_pack("{s:s, s:o}", "keyid", V(0), "verified", bool_json(mp_istore_val(s, row, 1)));
@@ -125,67 +128,77 @@ static json_t *record_json(const mp_index_answer *a, size_t list, const mp_irec 
   const mp_istore *s = &a->store;
   json_t *o = json_object();
   if (!o) return NULL;
-  uint32_t row = r->first[MP_IK_ATT];
-  if (row) {
-    set(o, "envelopeSha256", json_string(V(0)));
-    set(o, "verified", bool_json(mp_istore_val(s, row, 1)));
-    if (mp_istore_val(s, row, 2)) set(o, "verifyError", json_string(V(2)));
-    set(o, "builderId", json_string(V(3)));
-    set(o, "invocationId", json_string(V(4)));
-    set(o, "startedOn", time_json(mp_istore_val(s, row, 5)));
-    set(o, "finishedOn", time_json(mp_istore_val(s, row, 6)));
-    set(o, "addedFrom", json_string(V(7)));
-    set(o, "predicateType", json_string(V(8)));
-    if (*V(9)) {
-      json_t *src = json_object();
-      set(src, "uri", json_string(V(9)));
-      set(src, "repository", json_string(V(10)));
-      set(src, "commit", json_string(V(11)));
-      set(src, "branch", json_string(V(12)));
-      if (mp_istore_val(s, row, 13)) set(src, "dirty", bool_json(mp_istore_val(s, row, 13)));
-      set(o, "source", src);
+  uint32_t att = r->first[MP_IK_ATT], row = att;
+  if (att) set(o, "addedFrom", json_string(V(7)));
+  if (r->first[MP_IK_BASE]) {
+    json_t *bs = json_array();
+    for (row = r->first[MP_IK_BASE]; row; row = mp_istore_next(s, row))
+      json_array_append_new(bs, json_pack("{s:o, s:s, s:s, s:s}", "digest",
+                                          mp_index_digest_json(mp_istore_val(s, row, 0)), "name", V(1),
+                                          "provenance", V(3), "uri", V(2)));
+    set(o, "baseModels", bs);
+  }
+  row = att;
+  if (att) set(o, "builderId", json_string(V(3)));
+  if (r->first[MP_IK_DATASET]) {
+    json_t *ds = json_array();
+    for (row = r->first[MP_IK_DATASET]; row; row = mp_istore_next(s, row)) {
+      const char *n = mp_istore_val(s, row, 4);
+      json_array_append_new(ds, json_pack("{s:o, s:s, s:o, s:s, s:s}", "digest",
+                                          mp_index_digest_json(mp_istore_val(s, row, 2)), "name", V(0), "records",
+                                          n ? json_integer(strtoll(n, NULL, 10)) : json_null(), "recordsMerkleRoot",
+                                          V(3), "uri", V(1)));
     }
+    set(o, "datasets", ds);
   }
-  json_t *subjects = json_array(), *signers = json_array();
-  for (row = r->first[MP_IK_SUBJECT]; row; row = mp_istore_next(s, row)) {
-    json_t *x = json_object();
-    set(x, "name", json_string(V(0)));
-    set(x, "digest", mp_index_digest_json(mp_istore_val(s, row, 1)));
-    set(x, "role", json_string(V(2)));
-    json_array_append_new(subjects, x);
+  set(o, "depth", json_integer(r->depth));
+  row = att;
+  if (att) {
+    set(o, "envelopeSha256", json_string(V(0)));
+    set(o, "finishedOn", time_json(mp_istore_val(s, row, 6)));
+    set(o, "invocationId", json_string(V(4)));
   }
+  set(o, "match", json_string(r->depth ? "lineage" : "direct"));
+  if (r->first[MP_IK_MATCH]) {
+    json_t *m = json_array();
+    for (row = r->first[MP_IK_MATCH]; row; row = mp_istore_next(s, row)) json_array_append_new(m, match_json(a, row));
+    set(o, "matched", m);
+  }
+  row = att;
+  if (att) set(o, "predicateType", json_string(V(8)));
+  json_t *signers = json_array();
   for (row = r->first[MP_IK_SIGNER]; row; row = mp_istore_next(s, row)) {
     json_t *x = json_object();
     set(x, "keyid", json_string(V(0)));
     set(x, "verified", bool_json(mp_istore_val(s, row, 1)));
     json_array_append_new(signers, x);
   }
-  set(o, "subjects", subjects);
   set(o, "signers", signers);
-  if (r->first[MP_IK_DATASET]) {
-    json_t *ds = json_array();
-    for (row = r->first[MP_IK_DATASET]; row; row = mp_istore_next(s, row)) {
-      const char *n = mp_istore_val(s, row, 4);
-      json_array_append_new(ds, json_pack("{s:s, s:s, s:o, s:s, s:o}", "name", V(0), "uri", V(1), "digest",
-                                          mp_index_digest_json(mp_istore_val(s, row, 2)), "recordsMerkleRoot", V(3),
-                                          "records", n ? json_integer(strtoll(n, NULL, 10)) : json_null()));
-    }
-    set(o, "datasets", ds);
+  row = att;
+  if (att && *V(9)) {
+    json_t *src = json_object();
+    set(src, "branch", json_string(V(12)));
+    set(src, "commit", json_string(V(11)));
+    if (mp_istore_val(s, row, 13)) set(src, "dirty", bool_json(mp_istore_val(s, row, 13)));
+    set(src, "repository", json_string(V(10)));
+    set(src, "uri", json_string(V(9)));
+    set(o, "source", src);
   }
-  if (r->first[MP_IK_BASE]) {
-    json_t *bs = json_array();
-    for (row = r->first[MP_IK_BASE]; row; row = mp_istore_next(s, row))
-      json_array_append_new(bs, json_pack("{s:o, s:s, s:s, s:s}", "digest", mp_index_digest_json(mp_istore_val(s, row, 0)),
-                                          "name", V(1), "uri", V(2), "provenance", V(3)));
-    set(o, "baseModels", bs);
-  }
+  if (att) set(o, "startedOn", time_json(mp_istore_val(s, row, 5)));
   if (r->statement) set(o, "statement", json_incref(r->statement));
-  set(o, "match", json_string(r->depth ? "lineage" : "direct"));
-  set(o, "depth", json_integer(r->depth));
-  if (r->first[MP_IK_MATCH]) {
-    json_t *m = json_array();
-    for (row = r->first[MP_IK_MATCH]; row; row = mp_istore_next(s, row)) json_array_append_new(m, match_json(a, row));
-    set(o, "matched", m);
+  json_t *subjects = json_array();
+  for (row = r->first[MP_IK_SUBJECT]; row; row = mp_istore_next(s, row)) {
+    json_t *x = json_object();
+    set(x, "digest", mp_index_digest_json(mp_istore_val(s, row, 1)));
+    set(x, "name", json_string(V(0)));
+    set(x, "role", json_string(V(2)));
+    json_array_append_new(subjects, x);
+  }
+  set(o, "subjects", subjects);
+  row = att;
+  if (att) {
+    set(o, "verified", bool_json(mp_istore_val(s, row, 1)));
+    if (mp_istore_val(s, row, 2)) set(o, "verifyError", json_string(V(2)));
   }
   /* record ids are internal: the envelope digest names a record outside */
   if (r->via_base) {
@@ -305,9 +318,9 @@ static int shifted(const char *buf, size_t size, void *data) {
   return from < size ? out(d, buf + from, size - from) : 0;
 }
 
-static int value(dumper *d, json_t *v, unsigned depth) {
+static int value(dumper *d, json_t *v, unsigned depth, size_t flags) {
   d->shift = depth * d->indent;
-  return json_dump_callback(v, shifted, d, d->flags | JSON_ENCODE_ANY);
+  return json_dump_callback(v, shifted, d, flags | JSON_ENCODE_ANY);
 }
 
 /* the key as jansson writes it: a JSON string */
@@ -326,8 +339,9 @@ static int list(dumper *d, const mp_index_answer *a, size_t l) {
   if (s->n == 0) return out(d, "]", 1);
   if (newline(d, 2, 0)) return -1;
   for (size_t i = 0; i < s->n; i++) {
+    /* a record's keys are in order already, but for a signed statement's */
     json_t *r = record_json(a, l, &s->v[i]);
-    int rc = r ? value(d, r, 2) : -1;
+    int rc = r ? value(d, r, 2, s->v[i].statement ? d->flags : d->flags & ~(size_t)JSON_SORT_KEYS) : -1;
     json_decref(r);
     if (rc) return -1;
     if (i + 1 < s->n ? out(d, ",", 1) || newline(d, 2, 1) : newline(d, 1, 0)) return -1;
@@ -363,7 +377,7 @@ int mp_index_answer_dump(const mp_index_answer *a, json_dump_callback_t cb, void
   int rc = out(d, "{", 1) || newline(d, 1, 0);
   for (size_t i = 0; rc == 0 && i < n; i++) {
     rc = key(d, v[i].key);
-    if (rc == 0) rc = v[i].v ? value(d, v[i].v, 1) : list(d, a, v[i].l);
+    if (rc == 0) rc = v[i].v ? value(d, v[i].v, 1, flags) : list(d, a, v[i].l);
     if (rc == 0) rc = i + 1 < n ? out(d, ",", 1) || newline(d, 1, 1) : newline(d, 0, 0);
   }
   if (rc == 0) rc = out(d, "}", 1);

@@ -38,8 +38,9 @@ static int grow(void **p, size_t *cap, size_t need, size_t size) {
 }
 
 int mp_istore_add(mp_istore *s, mp_irec *rec, int kind, const char *const *vals, int n) {
-  size_t bytes = 0;
-  for (int i = 0; i < n; i++) bytes += vals[i] ? strlen(vals[i]) + 1 : 0;
+  size_t bytes = 0, len[32];
+  if (n > 32) return MP_ELIMIT;
+  for (int i = 0; i < n; i++) bytes += vals[i] ? (len[i] = strlen(vals[i]) + 1) : 0;
   if (s->tlen + bytes >= NOVAL || s->clen + 2 + (size_t)n >= NOVAL) return MP_ELIMIT;
   if (grow((void **)&s->text, &s->tcap, s->tlen + bytes, 1) ||
       grow((void **)&s->cells, &s->ccap, s->clen + 2 + (size_t)n, sizeof *s->cells))
@@ -53,10 +54,9 @@ int mp_istore_add(mp_istore *s, mp_irec *rec, int kind, const char *const *vals,
       c[2 + i] = NOVAL;
       continue;
     }
-    size_t len = strlen(vals[i]) + 1;
-    memcpy(s->text + s->tlen, vals[i], len);
+    memcpy(s->text + s->tlen, vals[i], len[i]);
     c[2 + i] = (uint32_t)s->tlen;
-    s->tlen += len;
+    s->tlen += len[i];
   }
   s->clen += 2 + (size_t)n;
   if (rec->last[kind]) s->cells[rec->last[kind] - 1] = row;
@@ -306,16 +306,18 @@ static int newline(dumper *d, unsigned depth, int space) {
 /* A value jansson dumps at depth 0, placed at a deeper level: its line
  * breaks (the only raw newlines in JSON text) get the extra indentation. */
 static int shifted(const char *buf, size_t size, void *data) {
+  static const char blanks[] = "                                                                ";
   dumper *d = data;
-  size_t from = 0;
-  for (size_t i = 0; i < size; i++) {
-    if (buf[i] != '\n') continue;
-    if (out(d, buf + from, i + 1 - from)) return -1;
-    for (unsigned n = d->shift; n; n--)
-      if (out(d, " ", 1)) return -1;
-    from = i + 1;
+  const char *end = buf + size;
+  for (const char *nl; (nl = memchr(buf, '\n', (size_t)(end - buf))); buf = nl + 1) {
+    if (out(d, buf, (size_t)(nl + 1 - buf))) return -1;
+    for (unsigned n = d->shift; n;) {
+      unsigned k = n < sizeof blanks - 1 ? n : (unsigned)sizeof blanks - 1;
+      if (out(d, blanks, k)) return -1;
+      n -= k;
+    }
   }
-  return from < size ? out(d, buf + from, size - from) : 0;
+  return buf < end ? out(d, buf, (size_t)(end - buf)) : 0;
 }
 
 static int value(dumper *d, json_t *v, unsigned depth, size_t flags) {

@@ -112,10 +112,10 @@ static int open_index(const opts *o, int create, mp_index **idx) {
   return rc ? cli_fail("index", &e) : 0;
 }
 
+/* Streamed through stdio's buffer: a query's result can be megabytes, and
+ * building it in one string first cost a page fault every 4 KiB. */
 static void print_json(json_t *j) {
-  char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-  if (s) puts(s);
-  free(s);
+  if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS) == 0) putchar('\n');
 }
 
 /* --- add --------------------------------------------------------------------- */
@@ -200,11 +200,26 @@ static void print_record(json_t *r, const char *indent) {
            (long long)json_integer_value(json_object_get(r, "depth")), jstr(via, "baseDigest"));
 }
 
-static void print_list(const char *title, json_t *arr) {
-  printf("%s: %zu\n", title, json_array_size(arr));
-  size_t i;
-  json_t *r;
-  json_array_foreach(arr, i, r) print_record(r, "  ");
+static void print_records(const mp_index_answer *a, size_t list, const char *indent) {
+  size_t n = 0;
+  mp_index_answer_list(a, list, &n);
+  for (size_t i = 0; i < n; i++) {
+    json_t *r = mp_index_answer_record(a, list, i);
+    if (r) print_record(r, indent);
+    json_decref(r);
+  }
+}
+
+static void print_list(const char *title, const mp_index_answer *a, size_t list) {
+  size_t n = 0;
+  mp_index_answer_list(a, list, &n);
+  printf("%s: %zu\n", title, n);
+  print_records(a, list, "  ");
+}
+
+static int write_stdout(const char *buf, size_t size, void *ctx) {
+  (void)ctx;
+  return fwrite(buf, 1, size, stdout) == size ? 0 : -1;
 }
 
 static int do_query(opts *o, int nargs) {
@@ -233,33 +248,33 @@ static int do_query(opts *o, int nargs) {
   mp_index *idx = NULL;
   int status = open_index(o, 0, &idx);
   if (status) return status;
-  json_t *res = NULL;
+  mp_index_answer *a = NULL;
   mp_err e;
   mp_err_clear(&e);
-  if (mp_index_query_run(idx, &q, &res, &e)) {
+  if (mp_index_query_answer(idx, &q, &a, &e)) {
     mp_index_close(idx);
     return cli_fail("index", &e);
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  /* opening the index and answering, without process start and printing */
-  json_object_set_new(res, "elapsedMs", json_real((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-                                                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6));
+  /* opening the index and answering, without process start and printing
+   * (each record becomes JSON or text as it is printed) */
+  json_t *head = mp_index_answer_head(a);
+  json_object_set_new(head, "elapsedMs", json_real((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                                                   (double)(t1.tv_nsec - t0.tv_nsec) / 1e6));
   if (o->json) {
-    print_json(res);
+    if (mp_index_answer_dump(a, write_stdout, NULL, JSON_INDENT(2) | JSON_SORT_KEYS) == 0) putchar('\n');
   } else if (q.kind == MP_IQ_MODEL) {
-    print_list("records producing this model", json_object_get(res, "records"));
-    print_list("ancestors (base models)", json_object_get(res, "ancestors"));
-    print_list("descendants (fine-tunes)", json_object_get(res, "descendants"));
+    print_list("records producing this model", a, 0);
+    print_list("ancestors (base models)", a, 1);
+    print_list("descendants (fine-tunes)", a, 2);
   } else {
-    printf("%lld record%s (%lld direct, %lld through lineage)\n", (long long)json_integer_value(json_object_get(res, "count")),
-           json_integer_value(json_object_get(res, "count")) == 1 ? "" : "s",
-           (long long)json_integer_value(json_object_get(res, "direct")),
-           (long long)json_integer_value(json_object_get(res, "throughLineage")));
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(res, "results"), i, r) print_record(r, "");
+    printf("%lld record%s (%lld direct, %lld through lineage)\n", (long long)json_integer_value(json_object_get(head, "count")),
+           json_integer_value(json_object_get(head, "count")) == 1 ? "" : "s",
+           (long long)json_integer_value(json_object_get(head, "direct")),
+           (long long)json_integer_value(json_object_get(head, "throughLineage")));
+    print_records(a, 0, "");
   }
-  json_decref(res);
+  mp_index_answer_free(a);
   mp_index_close(idx);
   return 0;
 }

@@ -25,7 +25,7 @@
 #include "err.h"
 #include "keys.h"
 
-#define MP_INDEX_SCHEMA_VERSION 1
+#define MP_INDEX_SCHEMA_VERSION 2
 
 typedef struct mp_index mp_index;
 
@@ -106,6 +106,23 @@ typedef struct mp_index_query {
 
 /* Runs q; *result is a JSON object (docs/index.md describes it). */
 int mp_index_query_run(mp_index *idx, const mp_index_query *q, json_t **result, mp_err *e);
+
+/* The same answer kept compact, its records made JSON one at a time: what a
+ * caller printing thousands of records uses (index_answer.c). */
+typedef struct mp_index_answer mp_index_answer;
+int mp_index_query_answer(mp_index *idx, const mp_index_query *q, mp_index_answer **out, mp_err *e);
+void mp_index_answer_free(mp_index_answer *a);
+/* The answer's object without its record lists; the caller may add keys. */
+json_t *mp_index_answer_head(mp_index_answer *a);
+/* Its record lists: "results", or "records", "ancestors", "descendants". */
+size_t mp_index_answer_nlists(const mp_index_answer *a);
+const char *mp_index_answer_list(const mp_index_answer *a, size_t list, size_t *nrecords);
+/* Record i of a list as JSON (a new reference; NULL when out of memory). */
+json_t *mp_index_answer_record(const mp_index_answer *a, size_t list, size_t i);
+/* Writes the whole answer (head and lists) exactly as json_dump_callback of
+ * the whole object would with these flags (JSON_EMBED excepted: -1), one
+ * record in memory at a time. */
+int mp_index_answer_dump(const mp_index_answer *a, json_dump_callback_t cb, void *ctx, size_t flags);
 
 /* --- export ---------------------------------------------------------------- */
 

@@ -1,5 +1,6 @@
-/* index_lineage.c — the lineage walk of the index queries (index_rset.h) and
- * the record sets the queries collect results in.
+/* index_lineage.c — the lineage walk of the index queries (index_rset.h),
+ * the record sets the queries collect results in, and the id lists they
+ * send.
  *
  * Lineage edges: a record whose lineage.base_digest equals a subject digest
  * of another record is that record's child. The walk reads every edge
@@ -26,8 +27,7 @@ void mp_irset_free(mp_irset *s) {
   if (!s) return;
   for (size_t i = 0; i < s->n; i++) {
     free(s->v[i].via_base);
-    json_decref(s->v[i].matched);
-    json_decref(s->v[i].obj);
+    json_decref(s->v[i].statement);
   }
   free(s->v);
   free(s->keys);
@@ -116,29 +116,40 @@ static int by_id(const void *a, const void *b) {
 
 /* Every edge reachable from the start: rows (to, from, base digest). The
  * recursive part joins from the rows found last, so each edge is expanded
- * once; UNION keeps a row that was seen before from coming back. */
-static const char *const edges_sql[2] = {
-    /* up: parents (to) of children (from) */
-    "WITH RECURSIVE e(t, f, b) AS ("
-    "SELECT s.att_id, l.att_id, l.base_digest FROM lineage l JOIN subjects s ON s.digest = l.base_digest WHERE %s"
-    " UNION SELECT s.att_id, l.att_id, l.base_digest FROM e JOIN lineage l ON l.att_id = e.t"
-    " JOIN subjects s ON s.digest = l.base_digest) SELECT t, f, b FROM e",
-    /* down: children (to) of parents (from) */
-    "WITH RECURSIVE e(t, f, b) AS ("
-    "SELECT l.att_id, s.att_id, l.base_digest FROM subjects s JOIN lineage l ON l.base_digest = s.digest WHERE %s"
-    " UNION SELECT l.att_id, s.att_id, l.base_digest FROM e JOIN subjects s ON s.att_id = e.t"
-    " JOIN lineage l ON l.base_digest = s.digest) SELECT t, f, b FROM e"};
+ * once; UNION keeps a row that was seen before from coming back. SQLite
+ * walks the joins through their indexes. PostgreSQL plans the recursive part
+ * for a guessed working-table size and would hash all of subjects (a full
+ * scan, every query, growing with the index); the LATERAL ... OFFSET 0 fence
+ * makes it look up each new record through the indexes instead. */
+#define EDGE_DOWN                                                                                              \
+  "SELECT l.att_id AS t, s.att_id AS f, l.base_digest AS b FROM subjects s"                                   \
+  " JOIN lineage l ON l.base_digest = s.digest WHERE "
+#define EDGE_UP                                                                                                \
+  "SELECT s.att_id AS t, l.att_id AS f, l.base_digest AS b FROM lineage l"                                    \
+  " JOIN subjects s ON s.digest = l.base_digest WHERE "
+static const char *const edges_sql[2][2] = {
+    /* SQLite: up (parents of children), down (children of parents) */
+    {"WITH RECURSIVE e(t, f, b) AS (" EDGE_UP "%s UNION SELECT s.att_id, l.att_id, l.base_digest FROM e"
+     " JOIN lineage l ON l.att_id = e.t JOIN subjects s ON s.digest = l.base_digest) SELECT t, f, b FROM e",
+     "WITH RECURSIVE e(t, f, b) AS (" EDGE_DOWN "%s UNION SELECT l.att_id, s.att_id, l.base_digest FROM e"
+     " JOIN subjects s ON s.att_id = e.t JOIN lineage l ON l.base_digest = s.digest) SELECT t, f, b FROM e"},
+    /* PostgreSQL */
+    {"WITH RECURSIVE e(t, f, b) AS (" EDGE_UP "%s UNION SELECT x.t, x.f, x.b FROM e, LATERAL (" EDGE_UP
+     "l.att_id = e.t OFFSET 0) x) SELECT t, f, b FROM e",
+     "WITH RECURSIVE e(t, f, b) AS (" EDGE_DOWN "%s UNION SELECT x.t, x.f, x.b FROM e, LATERAL (" EDGE_DOWN
+     "s.att_id = e.t OFFSET 0) x) SELECT t, f, b FROM e"}};
 
 static int read_edges(mp_index *idx, const int64_t *from, size_t nfrom, int down, edge **out, size_t *nout,
                       mp_err *e) {
+  const char *fmt = edges_sql[idx->ops == &mp_idb_pg][down];
   char *cond = mp_index_id_cond(idx, down ? "s.att_id" : "l.att_id", from, nfrom);
-  size_t len = cond ? strlen(cond) + strlen(edges_sql[down]) + 1 : 0;
+  size_t len = cond ? strlen(cond) + strlen(fmt) + 1 : 0;
   char *sql = cond ? malloc(len) : NULL;
   if (!sql) {
     free(cond);
     return mp_err_set(e, MP_ENOMEM, "out of memory");
   }
-  snprintf(sql, len, edges_sql[down], cond);
+  snprintf(sql, len, fmt, cond);
   free(cond);
   mp_idb_rows *r = NULL;
   int rc = mp_index_q(idx, sql, NULL, 0, &r, e);

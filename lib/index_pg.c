@@ -151,7 +151,17 @@ static int pg_open(const char *target, int create, mp_idb **out, mp_err *e) {
     return rc;
   }
   db->pq.setNoticeProcessor(db->c, quiet, NULL);
-  int rc = pg_exec(db, "SET client_min_messages = warning", e);
+  /* mlprov's statements look records up by id or key, at most some
+   * thousand of them in an index that is normally in memory: no JIT
+   * compilation (hundreds of ms whenever a plan's cost estimate passes
+   * jit_above_cost), no parallel workers, and index lookups rather than a
+   * scan of a whole table (a session is a new server process, which must map
+   * every shared buffer it reads: a scan touching every page of a table cost
+   * several times the lookups of the few thousand rows it kept). */
+  int rc = pg_exec(db,
+                   "SET client_min_messages = warning; SET jit = off; SET max_parallel_workers_per_gather = 0;"
+                   " SET random_page_cost = 1.1; SET enable_seqscan = off",
+                   e);
   if (rc) {
     pg_close(db);
     return rc;

@@ -22,29 +22,11 @@
 
 #define NOPOS ((size_t)-1)
 
-static json_t *digest_json(const char *stored) {
-  if (!stored || !*stored) return json_null();
-  if (strchr(stored, ':')) return json_string(stored);
-  return json_sprintf("sha256:%s", stored);
-}
-
-static json_t *time_json(const char *us) {
-  if (!us) return json_null();
-  char buf[64];
-  mp_index_time_format(strtoll(us, NULL, 10), buf, sizeof buf);
-  return json_string(buf);
-}
-
-static const char *S(const char *s) { return s ? s : ""; }
-
-static void set(json_t *o, const char *key, json_t *v) { json_object_set_new_nocheck(o, key, v); }
-
 typedef struct qctx {
   mp_index *idx;
   const mp_index_query *q;
-  mp_irset main;  /* results, or the records that produced the model */
-  mp_irset anc;   /* --model: ancestors */
-  mp_irset desc;  /* --model: descendants */
+  mp_index_answer *a;
+  mp_irset *main;  /* results, or the records that produced the model */
 } qctx;
 
 static int64_t *ids_of(const mp_irset *s) {
@@ -53,9 +35,21 @@ static int64_t *ids_of(const mp_irset *s) {
   return v;
 }
 
-/* --- reading rows for a result set -------------------------------------------- */
+/* The attestation columns a record shows (MP_IK_ATT), on alias a. */
+#define ATT_COLS                                                                                              \
+  "a.envelope_sha256, a.verified, a.verify_error, a.builder_id, a.invocation_id, a.started_on, a.finished_on," \
+  " a.added_from, a.predicate_type, a.source_uri, a.source_repo, a.source_commit, a.source_branch, a.source_dirty"
+#define NATT 14
 
-typedef void (*row_fn)(mp_index *idx, mp_idb_rows *r, mp_irec *rec);
+/* Keeps columns first..first+n of the current row as a row of kind for rec. */
+static int keep(qctx *c, mp_idb_rows *r, mp_irec *rec, int kind, int first, int n, mp_err *e) {
+  const char *vals[16];
+  for (int i = 0; i < n; i++) vals[i] = c->idx->ops->col(r, first + i);
+  int rc = mp_istore_add(&c->a->store, rec, kind, vals, n);
+  return rc ? mp_err_set(e, rc, rc == MP_ENOMEM ? "out of memory" : "query answer too large") : 0;
+}
+
+/* --- reading rows for a result set -------------------------------------------- */
 
 static int cmp_id(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -63,18 +57,23 @@ static int cmp_id(const void *a, const void *b) {
 }
 
 /* Runs sql (one %s: the id condition on col) over the distinct ids of the
- * sets and calls fn with each row for every set record of its id (a record
- * can be both an ancestor and a descendant of a model). */
-static int for_recs(qctx *c, const char *fmt, const char *col, mp_irset *const *sets, size_t nsets, row_fn fn,
-                    mp_err *e) {
+ * sets' records that have no row of kind yet, and keeps each row's columns
+ * after the id (ncols of them; ncols 0: the statement) for every set record
+ * of its id (a record can be both an ancestor and a descendant of a model). */
+static int for_recs(qctx *c, const char *fmt, const char *col, mp_irset *const *sets, size_t nsets, int kind,
+                    int ncols, mp_err *e) {
   size_t n = 0;
   for (size_t s = 0; s < nsets; s++) n += sets[s]->n;
-  if (n == 0) return 0;
-  int64_t *ids = malloc(n * sizeof *ids);
+  int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
   if (!ids) return mp_err_set(e, MP_ENOMEM, "out of memory");
   n = 0;
   for (size_t s = 0; s < nsets; s++)
-    for (size_t i = 0; i < sets[s]->n; i++) ids[n++] = sets[s]->v[i].id;
+    for (size_t i = 0; i < sets[s]->n; i++)
+      if (!ncols || !sets[s]->v[i].first[kind]) ids[n++] = sets[s]->v[i].id;
+  if (n == 0) {
+    free(ids);
+    return 0;
+  }
   /* sorted: the backends look them up in index order */
   qsort(ids, n, sizeof *ids, cmp_id);
   size_t u = 0;
@@ -101,113 +100,46 @@ static int for_recs(qctx *c, const char *fmt, const char *col, mp_irset *const *
     }
     const char *id = c->idx->ops->col(r, 0);
     int64_t v = id ? strtoll(id, NULL, 10) : 0;
-    for (size_t s = 0; s < nsets; s++) {
+    for (size_t s = 0; rc == 0 && s < nsets; s++) {
       size_t p = mp_irset_find(sets[s], v);
-      if (p != NOPOS) fn(c->idx, r, &sets[s]->v[p]);
+      if (p == NOPOS) continue;
+      mp_irec *rec = &sets[s]->v[p];
+      if (ncols) {
+        if (!rec->first[kind] || kind != MP_IK_ATT) rc = keep(c, r, rec, kind, 1, ncols, e);
+      } else if (!rec->statement) { /* the full record: the statement as signed */
+        size_t blen = 0;
+        const uint8_t *pl = c->idx->ops->col_blob(r, 1, &blen);
+        json_t *st = json_loadb((const char *)pl, blen, 0, NULL);
+        rec->statement = st ? st : json_null();
+      }
     }
   }
   c->idx->ops->rows_free(r);
   return rc;
 }
 
-static void att_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
-  const char *(*c)(mp_idb_rows *, int) = idx->ops->col;
-  json_t *o = rec->obj;
-  set(o, "envelopeSha256", json_string(S(c(r, 1))));
-  set(o, "verified", json_boolean(atoi(S(c(r, 2)))));
-  if (c(r, 3)) set(o, "verifyError", json_string(c(r, 3)));
-  set(o, "builderId", json_string(S(c(r, 4))));
-  set(o, "invocationId", json_string(S(c(r, 5))));
-  set(o, "startedOn", time_json(c(r, 6)));
-  set(o, "finishedOn", time_json(c(r, 7)));
-  set(o, "addedFrom", json_string(S(c(r, 8))));
-  set(o, "predicateType", json_string(S(c(r, 9))));
-  if (c(r, 10) && *c(r, 10)) {
-    json_t *src = json_object();
-    set(src, "uri", json_string(S(c(r, 10))));
-    set(src, "repository", json_string(S(c(r, 11))));
-    set(src, "commit", json_string(S(c(r, 12))));
-    set(src, "branch", json_string(S(c(r, 13))));
-    if (c(r, 14)) set(src, "dirty", json_boolean(atoi(c(r, 14))));
-    set(o, "source", src);
-  }
-}
-
-static void subject_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
-  json_t *s = json_object();
-  set(s, "name", json_string(S(idx->ops->col(r, 1))));
-  set(s, "digest", digest_json(idx->ops->col(r, 2)));
-  set(s, "role", json_string(S(idx->ops->col(r, 3))));
-  json_array_append_new(json_object_get(rec->obj, "subjects"), s);
-}
-
-static void signer_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
-  json_t *s = json_object();
-  set(s, "keyid", json_string(S(idx->ops->col(r, 1))));
-  set(s, "verified", json_boolean(atoi(S(idx->ops->col(r, 2)))));
-  json_array_append_new(json_object_get(rec->obj, "signers"), s);
-}
-
-static json_t *list_of(json_t *o, const char *key) {
-  json_t *a = json_object_get(o, key);
-  if (!a) set(o, key, a = json_array());
-  return a;
-}
-
-static void dataset_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
-  const char *n = idx->ops->col(r, 5);
-  json_array_append_new(list_of(rec->obj, "datasets"),
-                        json_pack("{s:s, s:s, s:o, s:s, s:o}", "name", S(idx->ops->col(r, 1)), "uri",
-                                  S(idx->ops->col(r, 2)), "digest", digest_json(idx->ops->col(r, 3)),
-                                  "recordsMerkleRoot", S(idx->ops->col(r, 4)), "records",
-                                  n ? json_integer(strtoll(n, NULL, 10)) : json_null()));
-}
-
-static void base_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
-  json_array_append_new(list_of(rec->obj, "baseModels"),
-                        json_pack("{s:o, s:s, s:s, s:s}", "digest", digest_json(idx->ops->col(r, 1)), "name",
-                                  S(idx->ops->col(r, 2)), "uri", S(idx->ops->col(r, 3)), "provenance",
-                                  S(idx->ops->col(r, 4))));
-}
-
-/* the full record: the statement as signed */
-static void statement_row(mp_index *idx, mp_idb_rows *r, mp_irec *rec) {
-  size_t len = 0;
-  const uint8_t *pl = idx->ops->col_blob(r, 1, &len);
-  json_t *st = json_loadb((const char *)pl, len, 0, NULL);
-  set(rec->obj, "statement", st ? st : json_null());
-}
-
-/* Fills the summary of every record of the sets; with full (the records
- * that produced a --model), also its datasets, base models and statement. */
+/* Reads what the records of the sets show: the attestation row (of the
+ * records found through lineage: the seeds came with theirs), subjects and
+ * signers; with full (the records that produced a --model), also their
+ * datasets, base models and statement. */
 static int fill(qctx *c, mp_irset *const *sets, size_t nsets, mp_irset *full, mp_err *e) {
-  for (size_t s = 0; s < nsets; s++)
-    for (size_t i = 0; i < sets[s]->n; i++) {
-      json_t *o = sets[s]->v[i].obj = json_object();
-      if (!o) return mp_err_set(e, MP_ENOMEM, "out of memory");
-      set(o, "subjects", json_array());
-      set(o, "signers", json_array());
-    }
-  int rc = for_recs(c,
-                    "SELECT id, envelope_sha256, verified, verify_error, builder_id, invocation_id, started_on,"
-                    " finished_on, added_from, predicate_type, source_uri, source_repo, source_commit, source_branch,"
-                    " source_dirty FROM attestations WHERE %s",
-                    "id", sets, nsets, att_row, e);
+  int rc = for_recs(c, "SELECT a.id, " ATT_COLS " FROM attestations a WHERE %s", "a.id", sets, nsets, MP_IK_ATT,
+                    NATT, e);
   if (rc == 0)
     rc = for_recs(c, "SELECT att_id, name, digest, role FROM subjects WHERE %s ORDER BY att_id, name", "att_id",
-                  sets, nsets, subject_row, e);
+                  sets, nsets, MP_IK_SUBJECT, 3, e);
   if (rc == 0)
     rc = for_recs(c, "SELECT att_id, keyid, verified FROM signers WHERE %s ORDER BY att_id, verified DESC, keyid",
-                  "att_id", sets, nsets, signer_row, e);
+                  "att_id", sets, nsets, MP_IK_SIGNER, 2, e);
   if (rc == 0 && full)
     rc = for_recs(c, "SELECT att_id, name, uri, digest, merkle_root, records FROM datasets WHERE %s", "att_id",
-                  &full, 1, dataset_row, e);
+                  &full, 1, MP_IK_DATASET, 5, e);
   if (rc == 0 && full)
     rc = for_recs(c,
                   "SELECT att_id, base_digest, base_name, base_uri, base_provenance FROM lineage WHERE %s",
-                  "att_id", &full, 1, base_row, e);
+                  "att_id", &full, 1, MP_IK_BASE, 4, e);
   if (rc == 0 && full)
-    rc = for_recs(c, "SELECT att_id, payload FROM envelopes WHERE %s", "att_id", &full, 1, statement_row, e);
+    rc = for_recs(c, "SELECT att_id, payload FROM envelopes WHERE %s", "att_id", &full, 1, 0, 0, e);
   return rc;
 }
 
@@ -227,11 +159,11 @@ static void window(const mp_index_query *q, char *sql, size_t cap, const char **
   }
 }
 
-/* What matched, from a seed row (att_id, detail...). */
-typedef json_t *(*detail_fn)(mp_index *idx, mp_idb_rows *r);
-
-/* Runs a seed query: records in time order, each once, with every match. */
-static int seed(qctx *c, const char *base_sql, const char **params, size_t np, detail_fn detail, mp_err *e) {
+/* Runs a seed query, rows (att_id, what matched: nmatch columns, ATT_COLS):
+ * records in time order, each once, with every match. The attestation row
+ * comes along (the seed reads it for the time anyway), so the records found
+ * directly need no second visit. */
+static int seed(qctx *c, const char *base_sql, const char **params, size_t np, int nmatch, mp_err *e) {
   char b1[24], b2[24];
   size_t cap = strlen(base_sql) + 256;
   char *sql = malloc(cap);
@@ -249,23 +181,17 @@ static int seed(qctx *c, const char *base_sql, const char **params, size_t np, d
       break;
     }
     int64_t id = strtoll(c->idx->ops->col(r, 0), NULL, 10);
-    size_t p = mp_irset_find(&c->main, id);
-    if (p == NOPOS && (p = mp_irset_add(&c->main, id, 0)) == NOPOS) {
+    size_t p = mp_irset_find(c->main, id);
+    if (p == NOPOS && (p = mp_irset_add(c->main, id, 0)) == NOPOS) {
       rc = mp_err_set(e, MP_ENOMEM, "out of memory");
       break;
     }
-    if (!detail) continue;
-    mp_irec *rec = &c->main.v[p];
-    if (!rec->matched && !(rec->matched = json_array())) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-    else json_array_append_new(rec->matched, detail(c->idx, r));
+    mp_irec *rec = &c->main->v[p];
+    if (!rec->first[MP_IK_ATT]) rc = keep(c, r, rec, MP_IK_ATT, 1 + nmatch, NATT, e);
+    if (rc == 0 && nmatch) rc = keep(c, r, rec, MP_IK_MATCH, 1, nmatch, e);
   }
   c->idx->ops->rows_free(r);
   return rc;
-}
-
-static json_t *dep_detail(mp_index *idx, mp_idb_rows *r) {
-  return json_pack("{s:s, s:s, s:s}", "purl", S(idx->ops->col(r, 1)), "name", S(idx->ops->col(r, 2)), "version",
-                   S(idx->ops->col(r, 3)));
 }
 
 static int seed_dependency(qctx *c, mp_err *e) {
@@ -300,7 +226,8 @@ static int seed_dependency(qctx *c, mp_err *e) {
       rc = more;
       break;
     }
-    const char *ver = S(c->idx->ops->col(r, 1));
+    const char *ver = c->idx->ops->col(r, 1);
+    if (!ver) ver = "";
     if (purl_version && mp_version_cmp(purl_version, ver) != 0) continue;
     if (q->version && mp_version_match(ver, q->version, NULL) != 1) continue;
     if (n == cap) {
@@ -316,16 +243,16 @@ static int seed_dependency(qctx *c, mp_err *e) {
   c->idx->ops->rows_free(r);
   if (rc == 0 && n) {
     char *cond = mp_index_id_cond(c->idx, "ap.pkg_id", ids, n);
-    size_t len = cond ? strlen(cond) + 512 : 0;
+    size_t len = cond ? strlen(cond) + 1024 : 0;
     char *sql = cond ? malloc(len) : NULL;
     if (!sql) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
     else {
       snprintf(sql, len,
-               "SELECT ap.att_id, p.purl, p.name, p.version FROM attestation_packages ap"
+               "SELECT ap.att_id, p.purl, p.name, p.version, " ATT_COLS " FROM attestation_packages ap"
                " JOIN packages p ON p.id = ap.pkg_id JOIN attestations a ON a.id = ap.att_id WHERE %s",
                cond);
       const char *none[2];
-      rc = seed(c, sql, none, 0, dep_detail, e);
+      rc = seed(c, sql, none, 0, 3, e);
     }
     free(cond);
     free(sql);
@@ -334,15 +261,6 @@ static int seed_dependency(qctx *c, mp_err *e) {
   free(key);
   free(purl_version);
   return rc;
-}
-
-static json_t *ds_detail(mp_index *idx, mp_idb_rows *r) {
-  return json_pack("{s:s, s:o, s:s}", "name", S(idx->ops->col(r, 1)), "digest", digest_json(idx->ops->col(r, 2)),
-                   "recordsMerkleRoot", S(idx->ops->col(r, 3)));
-}
-
-static json_t *signer_detail(mp_index *idx, mp_idb_rows *r) {
-  return json_pack("{s:s, s:b}", "keyid", S(idx->ops->col(r, 1)), "verified", atoi(S(idx->ops->col(r, 2))));
 }
 
 static int seed_query(qctx *c, mp_err *e) {
@@ -357,10 +275,16 @@ static int seed_query(qctx *c, mp_err *e) {
       if (!(key = mp_index_digest_key(q->arg))) return mp_err_set(e, MP_ENOMEM, "out of memory");
       params[0] = q->arg;
       params[1] = key;
+      /* each row once, by the first of name, digest, Merkle root it has;
+       * three branches so that each reads one covering index alone */
       rc = seed(c,
-                "SELECT d.att_id, d.name, d.digest, d.merkle_root FROM datasets d JOIN attestations a ON a.id = d.att_id"
-                " WHERE (d.name = $1 OR d.digest = $2 OR d.merkle_root = $2)",
-                params, 2, ds_detail, e);
+                "SELECT d.att_id, d.name, d.digest, d.merkle_root, " ATT_COLS " FROM ("
+                "SELECT att_id, name, digest, merkle_root FROM datasets WHERE name = $1"
+                " UNION ALL SELECT att_id, name, digest, merkle_root FROM datasets WHERE digest = $2 AND name <> $1"
+                " UNION ALL SELECT att_id, name, digest, merkle_root FROM datasets"
+                " WHERE merkle_root = $2 AND name <> $1 AND digest <> $2"
+                ") d JOIN attestations a ON a.id = d.att_id WHERE 1 = 1",
+                params, 2, 3, e);
       free(key);
       return rc;
     case MP_IQ_SIGNER: {
@@ -379,57 +303,26 @@ static int seed_query(qctx *c, mp_err *e) {
       params[0] = lo;
       params[1] = hi;
       return seed(c,
-                  "SELECT s.att_id, s.keyid, s.verified FROM signers s JOIN attestations a ON a.id = s.att_id"
+                  "SELECT s.att_id, s.keyid, s.verified, " ATT_COLS " FROM signers s JOIN attestations a ON a.id = s.att_id"
                   " WHERE s.keyid >= $1 AND s.keyid < $2",
-                  params, 2, signer_detail, e);
+                  params, 2, 2, e);
     }
     case MP_IQ_MODEL:
       if (!(key = mp_index_digest_key(q->arg))) return mp_err_set(e, MP_ENOMEM, "out of memory");
       params[0] = key;
-      rc = seed(c, "SELECT s.att_id FROM subjects s JOIN attestations a ON a.id = s.att_id WHERE s.digest = $1",
-                params, 1, NULL, e);
+      rc = seed(c,
+                "SELECT s.att_id, " ATT_COLS " FROM subjects s JOIN attestations a ON a.id = s.att_id"
+                " WHERE s.digest = $1",
+                params, 1, 0, e);
       free(key);
       return rc;
     case MP_IQ_TIME:
     default:
-      return seed(c, "SELECT a.id FROM attestations a WHERE 1 = 1", params, 0, NULL, e);
+      return seed(c, "SELECT a.id, " ATT_COLS " FROM attestations a WHERE 1 = 1", params, 0, 0, e);
   }
 }
 
-/* --- results as JSON ------------------------------------------------------------ */
-
-static const char *envelope_of(qctx *c, int64_t id) {
-  const mp_irset *sets[3] = {&c->main, &c->anc, &c->desc};
-  for (int s = 0; s < 3; s++) {
-    size_t p = mp_irset_find(sets[s], id);
-    if (p != NOPOS) return json_string_value(json_object_get(sets[s]->v[p].obj, "envelopeSha256"));
-  }
-  return NULL;
-}
-
-/* The records of a set in order, each with how it matched; record ids are
- * internal: the envelope digest names a record outside. */
-static json_t *listed(qctx *c, mp_irset *s, const char *peer) {
-  json_t *out = json_array();
-  for (size_t i = 0; out && i < s->n; i++) {
-    mp_irec *r = &s->v[i];
-    json_t *o = r->obj;
-    set(o, "match", json_string(r->depth ? "lineage" : "direct"));
-    set(o, "depth", json_integer(r->depth));
-    if (r->matched) set(o, "matched", json_incref(r->matched));
-    if (r->via_base) {
-      json_t *via = json_object();
-      set(via, "baseDigest", digest_json(r->via_base));
-      if (r->via) {
-        const char *env = envelope_of(c, r->via);
-        set(via, peer, env ? json_string(env) : json_null());
-      }
-      set(o, "via", via);
-    }
-    json_array_append(out, o);
-  }
-  return out;
-}
+/* --- the answer ------------------------------------------------------------------ */
 
 static json_t *query_json(const mp_index_query *q) {
   static const char *const kinds[] = {"time", "dependency", "dataset", "signer", "model"};
@@ -445,7 +338,9 @@ static json_t *query_json(const mp_index_query *q) {
 
 /* --model: the records that produced the digest (with their statements),
  * every ancestor and every descendant. */
-static int model_query(qctx *c, json_t *out, mp_err *e) {
+static int model_query(qctx *c, mp_err *e) {
+  mp_index_answer *a = c->a;
+  mp_irset *anc = &a->set[1], *desc = &a->set[2];
   int rc = seed_query(c, e);
   char *key = mp_index_digest_key(c->q->arg);
   if (rc == 0 && !key) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
@@ -458,9 +353,9 @@ static int model_query(qctx *c, json_t *out, mp_err *e) {
     int more;
     while ((more = c->idx->ops->next(r, e)) > 0) {
       int64_t id = strtoll(c->idx->ops->col(r, 0), NULL, 10);
-      if (mp_irset_find(&c->desc, id) != NOPOS || mp_irset_find(&c->main, id) != NOPOS) continue;
-      size_t at = mp_irset_add(&c->desc, id, 1);
-      if (at == NOPOS || !(c->desc.v[at].via_base = strdup(key))) {
+      if (mp_irset_find(desc, id) != NOPOS || mp_irset_find(c->main, id) != NOPOS) continue;
+      size_t at = mp_irset_add(desc, id, 1);
+      if (at == NOPOS || !(desc->v[at].via_base = strdup(key))) {
         more = mp_err_set(e, MP_ENOMEM, "out of memory");
         break;
       }
@@ -468,56 +363,57 @@ static int model_query(qctx *c, json_t *out, mp_err *e) {
     if (more < 0) rc = more;
     c->idx->ops->rows_free(r);
   }
-  int64_t *from = rc == 0 ? ids_of(&c->main) : NULL;
+  int64_t *from = rc == 0 ? ids_of(c->main) : NULL;
   if (rc == 0 && !from) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
-  if (rc == 0) rc = mp_index_lineage_walk(c->idx, from, c->main.n, 0, &c->anc, &c->main, e);
-  if (rc == 0) rc = mp_index_lineage_walk(c->idx, from, c->main.n, 1, &c->desc, &c->main, e);
+  if (rc == 0) rc = mp_index_lineage_walk(c->idx, from, c->main->n, 0, anc, c->main, e);
+  if (rc == 0) rc = mp_index_lineage_walk(c->idx, from, c->main->n, 1, desc, c->main, e);
   free(from);
-  mp_irset *all[3] = {&c->main, &c->anc, &c->desc};
-  if (rc == 0) rc = fill(c, all, 3, &c->main, e);
+  mp_irset *all[3] = {c->main, anc, desc};
+  if (rc == 0) rc = fill(c, all, 3, c->main, e);
   if (rc == 0) {
-    json_object_set_new(out, "model", digest_json(key));
-    json_object_set_new(out, "records", listed(c, &c->main, "parent"));
-    json_object_set_new(out, "ancestors", listed(c, &c->anc, "child"));
-    json_object_set_new(out, "descendants", listed(c, &c->desc, "parent"));
-    json_object_set_new(out, "count", json_integer((json_int_t)c->main.n));
+    json_object_set_new(a->head, "model", mp_index_digest_json(key));
+    json_object_set_new(a->head, "count", json_integer((json_int_t)c->main->n));
   }
   free(key);
   return rc;
 }
 
-int mp_index_query_run(mp_index *idx, const mp_index_query *q, json_t **result, mp_err *e) {
+int mp_index_query_answer(mp_index *idx, const mp_index_query *q, mp_index_answer **out, mp_err *e) {
   if (q->kind != MP_IQ_TIME && (!q->arg || !*q->arg)) return mp_err_set(e, MP_EUSAGE, "query needs an argument");
-  qctx c = {.idx = idx, .q = q};
-  json_t *out = json_pack("{s:o, s:s}", "query", query_json(q), "backend", mp_index_backend(idx));
-  int rc = !out ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
+  mp_index_answer *a = calloc(1, sizeof *a);
+  if (!a) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  qctx c = {.idx = idx, .q = q, .a = a, .main = &a->set[0]};
+  a->kind = q->kind;
+  a->head = json_pack("{s:o, s:s}", "query", query_json(q), "backend", mp_index_backend(idx));
+  int rc = !a->head ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
   if (rc == 0 && q->kind == MP_IQ_MODEL) {
-    rc = model_query(&c, out, e);
+    a->nlists = 3;
+    a->name[0] = "records", a->name[1] = "ancestors", a->name[2] = "descendants";
+    a->peer[0] = "parent", a->peer[1] = "child", a->peer[2] = "parent";
+    rc = model_query(&c, e);
   } else if (rc == 0) {
+    a->nlists = 1;
+    a->name[0] = "results";
+    a->peer[0] = "parent";
     rc = seed_query(&c, e);
-    size_t direct = c.main.n;
+    size_t direct = c.main->n;
     if (rc == 0 && (q->affected || q->kind == MP_IQ_DATASET)) {
-      int64_t *from = ids_of(&c.main);
-      rc = from ? mp_index_lineage_walk(idx, from, direct, 1, &c.main, NULL, e)
+      int64_t *from = ids_of(c.main);
+      rc = from ? mp_index_lineage_walk(idx, from, direct, 1, c.main, NULL, e)
                 : mp_err_set(e, MP_ENOMEM, "out of memory");
       free(from);
     }
-    mp_irset *all[1] = {&c.main};
-    if (rc == 0) rc = fill(&c, all, 1, NULL, e);
+    if (rc == 0) rc = fill(&c, &c.main, 1, NULL, e);
     if (rc == 0) {
-      json_object_set_new(out, "count", json_integer((json_int_t)c.main.n));
-      json_object_set_new(out, "direct", json_integer((json_int_t)direct));
-      json_object_set_new(out, "throughLineage", json_integer((json_int_t)(c.main.n - direct)));
-      json_object_set_new(out, "results", listed(&c, &c.main, "parent"));
+      json_object_set_new(a->head, "count", json_integer((json_int_t)c.main->n));
+      json_object_set_new(a->head, "direct", json_integer((json_int_t)direct));
+      json_object_set_new(a->head, "throughLineage", json_integer((json_int_t)(c.main->n - direct)));
     }
   }
-  mp_irset_free(&c.main);
-  mp_irset_free(&c.anc);
-  mp_irset_free(&c.desc);
   if (rc) {
-    json_decref(out);
+    mp_index_answer_free(a);
     return rc;
   }
-  *result = out;
+  *out = a;
   return 0;
 }

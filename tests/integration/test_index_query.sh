@@ -62,7 +62,9 @@ args_of() {
   esac
 }
 
-scenario() { # $1: backend name, $DB set
+# $1: backend name, $DB set; $2 runs SQL, $3 prints its rows; $4: SQL that
+# drops the backend's own version 2 indexes, $5 their names (and a space)
+scenario() {
   local b=$1 i=0 q outs=()
   expect_exit 0 "$b: add 1,500 generated records" "$MLPROV" index add --db "$DB" $K "$T/data"
   expect_exit 0 "$b: add the chain, diamond and cycle" "$MLPROV" index add --db "$DB" $K "$T/shapes"
@@ -114,14 +116,42 @@ print(" ".join("%s@%d<%s" % (m[r["subjects"][0]["digest"][7:]], r["depth"], env.
     test "$got" = "dm0@0<- dm1@1<dm0 dm2@1<dm0 dm3@2<dm1 dm4@3<dm3"
   expect_exit 0 "$b: a forged cycle ends" "$MLPROV" index query --db "$DB" --dataset cyc-data
   expect_grep "$b: cycle: each record once" '^3 records \(1 direct, 2 through lineage\)' "$T/out"
+
+  # an index of schema version 1 (before the covering indexes) is brought to
+  # version 2 by the first query, and answers the same
+  $2 "DROP INDEX subjects_att_cover; CREATE INDEX subjects_att ON subjects(att_id);
+      DROP INDEX signers_att_cover; CREATE INDEX signers_att ON signers(att_id);
+      DROP INDEX lineage_base_cover; CREATE INDEX lineage_base ON lineage(base_digest);
+      DROP INDEX datasets_name_cover; CREATE INDEX datasets_name ON datasets(name);
+      DROP INDEX datasets_digest_cover; CREATE INDEX datasets_digest ON datasets(digest);
+      DROP INDEX datasets_root_cover; CREATE INDEX datasets_root ON datasets(merkle_root);
+      $4
+      DELETE FROM mlprov_schema WHERE version > 1"
+  "$MLPROV" index query --db "$DB" --json --dataset crawl-03 >"$T/upgraded.json" 2>"$T/err"
+  $PY "$ORACLE" summary <(head -1 "$T/queries") "$T/upgraded.json" >"$T/upgraded"
+  check "$b: version 1 index: migrated by a query, same answer" \
+    cmp "$T/upgraded" <(awk '/^query /{k++} k==1' "$T/got-$b")
+  check "$b: version 1 index: the covering indexes replaced the old ones" \
+    test "$($3 "$INDEXES")" = "datasets_digest_cover datasets_name_cover datasets_root_cover lineage_base_cover signers_att_cover $5subjects_att_cover subjects_digest"
 }
 
+sqlite_sql() { $PY -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$DB" "$1"; }
+sqlite_rows() { $PY -c 'import sqlite3,sys; print(" ".join(r[0] for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))' "$DB" "$1"; }
+pg_sql() { _pg_as "$PG_BIN/psql" "$PG_URL" -qAt -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
+pg_rows() { _pg_as "$PG_BIN/psql" "$PG_URL" -qAt -c "$1" | tr '\n' ' ' | sed 's/ $//'; }
+# the indexes on the tables whose indexes schema version 2 changed
+INDEXES_OF="'subjects', 'signers', 'lineage', 'datasets'"
+
 DB="$T/index.db"
-scenario sqlite
+INDEXES="SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ($INDEXES_OF)
+  AND name NOT LIKE 'sqlite_autoindex%' AND name NOT IN ('datasets_att', 'lineage_att') ORDER BY name"
+scenario sqlite sqlite_sql sqlite_rows "" ""
 if pg_start; then
   ok "throw-away PostgreSQL server started"
   DB="$PG_URL"
-  scenario postgresql
+  INDEXES="SELECT indexname FROM pg_indexes WHERE tablename IN ($INDEXES_OF) AND indexname NOT LIKE '%_pkey'
+    AND indexname NOT IN ('datasets_att', 'lineage_att') ORDER BY indexname"
+  scenario postgresql pg_sql pg_rows "DROP INDEX signers_key_cover;" "signers_key_cover "
   check "sqlite and postgresql give the same answers" cmp "$T/got-sqlite" "$T/got-postgresql"
 else
   not_ok "throw-away PostgreSQL server started" "see stderr above; make deps installs postgresql"

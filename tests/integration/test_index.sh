@@ -4,7 +4,8 @@
 # lineage, one bad package version -> exactly the affected models), every
 # query kind, idempotent re-adds, corrupted/tampered/unsigned files skipped
 # whole (one transaction per file), a reader during a write, verification
-# upgrades, export -> rebuild across backends, schema versions, and real
+# upgrades, export -> rebuild across backends, schema versions, package rows
+# at the multi-row insert boundaries (0, 1, 15, 16, 17, 300, repeated), and real
 # `mlprov run` output with lineage through hashed base-model files.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
@@ -45,6 +46,30 @@ p2 minutes=111 dataset=pause-data
 p3 minutes=112 dataset=pause-data
 up1 minutes=120 dataset=up-data
 EOF
+# attestation_packages rows go in 64, 16 and 1 at a time: records of 0, 1,
+# 15, 16, 17 and 300 packages, and one naming two packages twice (17
+# distinct), each its own file (lk*) and all in one file (lm*)
+links_spec() { # PREFIX
+  local n k line
+  for n in 00 01 15 16 17 300 dup; do
+    line="$1$n minutes=$((300 + 10#${n/dup/0}))"
+    case $n in
+      00) ;;
+      dup) line="$line dep=pkg:pypi/lkall@1 dep=pkg:pypi/lkp5@1"
+           for k in $(seq 2 17); do line="$line dep=pkg:pypi/lkp$k@1"; done
+           line="$line dep=pkg:pypi/lkall@1 dep=pkg:pypi/lkp5@1" ;;
+      *) line="$line dep=pkg:pypi/lkall@1"
+         for k in $(seq 2 $((10#$n))); do line="$line dep=pkg:pypi/lkp$k@1"; done ;;
+    esac
+    echo "$line"
+  done
+}
+mkdir -p "$T/links" "$T/links1" "$T/links-one"
+links_spec lk >"$T/links.spec"
+links_spec lm >"$T/links1.spec"
+"$GEN" --key "$T/keys/p256.pem" --out "$T/links" --spec "$T/links.spec" >/dev/null
+"$GEN" --key "$T/keys/p256.pem" --out "$T/links1" --spec "$T/links1.spec" >/dev/null
+cat "$T/links1"/*.intoto.jsonl >"$T/links-one/all.intoto.jsonl"
 mkdir -p "$T/drill" "$T/extra"
 check "generate the drill's 50 signed provenance files" \
   sh -c "'$GEN' --key '$T/keys/p256.pem' --key '$T/keys/ed25519.pem' --out '$T/drill' --spec '$T/drill.spec' >'$T/manifest'"
@@ -293,12 +318,35 @@ PY
 
   expect_exit 0 "$b: export" "$MLPROV" index export --db "$DB" --output "$T/export-$b.jsonl"
   expect_grep "$b: export count" 'exported 56 attestations' "$T/err"
+
+  # package rows at the multi-row insert boundaries, one file (transaction)
+  # a record and all records in one file
+  local p want got
+  expect_exit 0 "$b: links: a file a record of 0, 1, 15, 16, 17, 300 packages" "$MLPROV" index add --db "$DB" $K "$T/links"
+  expect_exit 0 "$b: links: the same in one file" "$MLPROV" index add --db "$DB" $K "$T/links-one"
+  expect_grep "$b: links: 7 added" '^7 added' "$T/out"
+  for p in lk lm; do
+    want=$(printf '%s|%s\n' ${p}00.bin 0 ${p}01.bin 1 ${p}15.bin 15 ${p}16.bin 16 ${p}17.bin 17 ${p}300.bin 300 ${p}dup.bin 17)
+    got=$($3 "SELECT s.name, count(ap.pkg_id) FROM subjects s LEFT JOIN attestation_packages ap ON ap.att_id = s.att_id
+              WHERE s.name LIKE '$p%' GROUP BY s.name ORDER BY s.name" 2>&1)
+    if [ "$got" = "$want" ]; then ok "$b: links ($p): one row a distinct package of each record"
+    else not_ok "$b: links ($p): one row a distinct package of each record" "want: $(echo $want)" "got:  $(echo $got)"; fi
+  done
+  expect_count "$b: links: the package of every record but the empty ones" 12 --dependency pkg:pypi/lkall
+  expect_count "$b: links: a package of the 300-package records only" 2 --dependency pkg:pypi/lkp300
+  expect_count "$b: links: a package named twice in a record" 10 --dependency pkg:pypi/lkp5 --version ==1
+  got=$($3 "SELECT count(*) FROM packages WHERE name LIKE 'lk%'")
+  if [ "$got" = 300 ]; then ok "$b: links: one packages row a package"; else not_ok "$b: links: one packages row a package" "got $got"; fi
 }
 
 sha_set() { $PY -c 'import json,sys; print("\n".join(sorted(json.loads(l)["mlprovIndex"]["envelopeSha256"] for l in open(sys.argv[1]))))' "$1"; }
 sqlite_sql() { $PY -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$T/index.db" "$1"; }
+sqlite_rows() { # one line a row, columns separated by | (as psql -A)
+  $PY -c 'import sqlite3,sys; [print("|".join(map(str, r))) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' \
+    "$T/index.db" "$1"
+}
 DB="$T/index.db"
-scenario sqlite sqlite_sql
+scenario sqlite sqlite_sql sqlite_rows
 # journal_mode=WAL persists in the file: what another reader finds there
 journal_mode() {
   $PY -c 'import sqlite3,sys; print(sqlite3.connect("file:%s?mode=rw" % sys.argv[1], uri=True).execute("PRAGMA journal_mode").fetchone()[0])' "$1" 2>&1
@@ -312,8 +360,9 @@ expect_wal "sqlite: the index is in WAL mode" "$T/index.db"
 if pg_start; then
   ok "throw-away PostgreSQL server started"
   pg_sql() { _pg_as "$PG_BIN/psql" "$PG_URL" -qAt -c "$1" >/dev/null; }
+  pg_rows() { _pg_as "$PG_BIN/psql" "$PG_URL" -qAt -c "$1"; }
   DB="$PG_URL"
-  scenario postgresql pg_sql
+  scenario postgresql pg_sql pg_rows
   # the same envelopes have the same content addresses on both backends
   check "sqlite and postgresql exports hold the same envelopes" \
     cmp <(sha_set "$T/export-sqlite.jsonl") <(sha_set "$T/export-postgresql.jsonl")

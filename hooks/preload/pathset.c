@@ -1,11 +1,16 @@
-/* pathset.c — see pathset.h. Open addressing with linear probing, grown to
- * twice the size at half load; the slot is chosen by the second word. */
+/* pathset.c — see pathset.h. Open addressing with linear probing, grown at
+ * half load: to four times the size up to 1 MiB (a thread that opens many
+ * files gets there in two rehashes, each of which misses the cache once per
+ * entry and touches fresh pages), to twice the size beyond, so a big set
+ * never holds more than four slots an entry. The slot is chosen by the
+ * second word. */
 #include "pathset.h"
 
 #include <string.h>
 #include <sys/mman.h>
 
 #define INITIAL_CAP 4096
+#define GROW_4X_BELOW 65536 /* slots (16 bytes each) */
 
 static uint64_t rotl(uint64_t x, int r) { return x << r | x >> (64 - r); }
 
@@ -61,7 +66,7 @@ static void insert(uint64_t *slots, size_t cap, const uint64_t fp[2]) {
 }
 
 static int grow(mp_pathset *s) {
-  size_t ncap = s->cap ? s->cap * 2 : INITIAL_CAP;
+  size_t ncap = !s->cap ? INITIAL_CAP : s->cap < GROW_4X_BELOW ? s->cap * 4 : s->cap * 2;
   uint64_t *ns = map(ncap * 2 * sizeof *ns);
   if (!ns) return -1;
   for (size_t i = 0; i < s->cap; i++)

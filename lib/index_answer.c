@@ -269,6 +269,8 @@ typedef struct dumper {
   unsigned indent;  /* spaces a level (JSON_INDENT) */
   unsigned shift;   /* spaces to add after each newline of a nested value */
   int failed;
+  char *scratch;    /* one value as jansson writes it */
+  size_t scap;
   size_t len;
   char buf[1 << 16]; /* jansson writes token by token: passed on in blocks */
 } dumper;
@@ -320,9 +322,19 @@ static int shifted(const char *buf, size_t size, void *data) {
   return buf < end ? out(d, buf, (size_t)(end - buf)) : 0;
 }
 
+/* v written by jansson into one buffer (cheaper than token by token), then
+ * shifted into place */
 static int value(dumper *d, json_t *v, unsigned depth, size_t flags) {
   d->shift = depth * d->indent;
-  return json_dump_callback(v, shifted, d, flags | JSON_ENCODE_ANY);
+  for (;;) {
+    size_t n = json_dumpb(v, d->scratch, d->scap, flags | JSON_ENCODE_ANY);
+    if (n == 0) return -1;
+    if (n <= d->scap) return shifted(d->scratch, n, d);
+    char *ns = realloc(d->scratch, n);
+    if (!ns) return -1;
+    d->scratch = ns;
+    d->scap = n;
+  }
 }
 
 /* the key as jansson writes it: a JSON string */
@@ -370,7 +382,7 @@ int mp_index_answer_dump(const mp_index_answer *a, json_dump_callback_t cb, void
     return -1;
   }
   d->cb = cb, d->ctx = ctx, d->flags = flags, d->indent = (unsigned)(flags & 0x1F);
-  d->shift = 0, d->failed = 0, d->len = 0;
+  d->shift = 0, d->failed = 0, d->len = 0, d->scratch = NULL, d->scap = 0;
   const char *name;
   json_t *val;
   json_object_foreach(a->head, name, val) v[k++] = (slot){name, val, 0};
@@ -385,6 +397,7 @@ int mp_index_answer_dump(const mp_index_answer *a, json_dump_callback_t cb, void
   if (rc == 0) rc = out(d, "}", 1);
   if (flush(d)) rc = -1;
   free(v);
+  free(d->scratch);
   free(d);
   return rc ? -1 : 0;
 }

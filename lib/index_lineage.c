@@ -114,35 +114,43 @@ static int by_id(const void *a, const void *b) {
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Every edge reachable from the start: rows (to, from, base digest). The
- * recursive part joins from the rows found last, so each edge is expanded
- * once; UNION keeps a row that was seen before from coming back. SQLite
- * walks the joins through their indexes. PostgreSQL plans the recursive part
- * for a guessed working-table size and would hash all of subjects (a full
- * scan, every query, growing with the index); the LATERAL ... OFFSET 0 fence
- * makes it look up each new record through the indexes instead. */
+/* Every edge reachable from the start, rows (to, from, base digest). On
+ * SQLite in one recursive CTE: the recursive part joins from the rows found
+ * last, so each edge is expanded once, and UNION keeps a row that was seen
+ * before from coming back (a cycle ends). PostgreSQL would run the same CTE
+ * with a hash table for the UNION sized by the planner's guess of the
+ * result, which was often millions of rows: a memset of up to hash_mem, one
+ * page fault every 4 KiB, hundreds of milliseconds before the first row. So
+ * on PostgreSQL the walk is one statement a level, each record expanded once,
+ * its frontier an array the planner sees the size of. */
 #define EDGE_DOWN                                                                                              \
-  "SELECT l.att_id AS t, s.att_id AS f, l.base_digest AS b FROM subjects s"                                   \
-  " JOIN lineage l ON l.base_digest = s.digest WHERE "
+  "SELECT l.att_id, s.att_id, l.base_digest FROM subjects s JOIN lineage l ON l.base_digest = s.digest WHERE "
 #define EDGE_UP                                                                                                \
-  "SELECT s.att_id AS t, l.att_id AS f, l.base_digest AS b FROM lineage l"                                    \
-  " JOIN subjects s ON s.digest = l.base_digest WHERE "
-static const char *const edges_sql[2][2] = {
-    /* SQLite: up (parents of children), down (children of parents) */
-    {"WITH RECURSIVE e(t, f, b) AS (" EDGE_UP "%s UNION SELECT s.att_id, l.att_id, l.base_digest FROM e"
-     " JOIN lineage l ON l.att_id = e.t JOIN subjects s ON s.digest = l.base_digest) SELECT t, f, b FROM e",
-     "WITH RECURSIVE e(t, f, b) AS (" EDGE_DOWN "%s UNION SELECT l.att_id, s.att_id, l.base_digest FROM e"
-     " JOIN subjects s ON s.att_id = e.t JOIN lineage l ON l.base_digest = s.digest) SELECT t, f, b FROM e"},
-    /* PostgreSQL */
-    {"WITH RECURSIVE e(t, f, b) AS (" EDGE_UP "%s UNION SELECT x.t, x.f, x.b FROM e, LATERAL (" EDGE_UP
-     "l.att_id = e.t OFFSET 0) x) SELECT t, f, b FROM e",
-     "WITH RECURSIVE e(t, f, b) AS (" EDGE_DOWN "%s UNION SELECT x.t, x.f, x.b FROM e, LATERAL (" EDGE_DOWN
-     "s.att_id = e.t OFFSET 0) x) SELECT t, f, b FROM e"}};
+  "SELECT s.att_id, l.att_id, l.base_digest FROM lineage l JOIN subjects s ON s.digest = l.base_digest WHERE "
+static const char *const cte_sql[2] = {
+    /* up: parents (to) of children (from) */
+    "WITH RECURSIVE e(t, f, b) AS (" EDGE_UP "%s UNION SELECT s.att_id, l.att_id, l.base_digest FROM e"
+    " JOIN lineage l ON l.att_id = e.t JOIN subjects s ON s.digest = l.base_digest) SELECT t, f, b FROM e",
+    /* down: children (to) of parents (from) */
+    "WITH RECURSIVE e(t, f, b) AS (" EDGE_DOWN "%s UNION SELECT l.att_id, s.att_id, l.base_digest FROM e"
+    " JOIN subjects s ON s.att_id = e.t JOIN lineage l ON l.base_digest = s.digest) SELECT t, f, b FROM e"};
+static const char *const level_sql[2] = {EDGE_UP "%s", EDGE_DOWN "%s"};
 
-static int read_edges(mp_index *idx, const int64_t *from, size_t nfrom, int down, edge **out, size_t *nout,
-                      mp_err *e) {
-  const char *fmt = edges_sql[idx->ops == &mp_idb_pg][down];
-  char *cond = mp_index_id_cond(idx, down ? "s.att_id" : "l.att_id", from, nfrom);
+typedef struct edges {
+  edge *v;
+  size_t n, cap;
+} edges;
+
+static void edges_free(edges *x) {
+  for (size_t i = 0; i < x->n; i++) free(x->v[i].base);
+  free(x->v);
+}
+
+/* Runs fmt (one %s: the id condition on col over ids) and appends its rows
+ * (to, from, base digest). */
+static int edges_query(mp_index *idx, const char *fmt, const char *col, const int64_t *ids, size_t nids,
+                       edges *x, mp_err *e) {
+  char *cond = mp_index_id_cond(idx, col, ids, nids);
   size_t len = cond ? strlen(cond) + strlen(fmt) + 1 : 0;
   char *sql = cond ? malloc(len) : NULL;
   if (!sql) {
@@ -154,42 +162,86 @@ static int read_edges(mp_index *idx, const int64_t *from, size_t nfrom, int down
   mp_idb_rows *r = NULL;
   int rc = mp_index_q(idx, sql, NULL, 0, &r, e);
   free(sql);
-  edge *v = NULL;
-  size_t n = 0, cap = 0;
   int more;
   while (rc == 0 && (more = idx->ops->next(r, e)) != 0) {
     if (more < 0) {
       rc = more;
       break;
     }
-    if (n == cap) {
-      size_t nc = cap ? 2 * cap : 256;
-      edge *nv = realloc(v, nc * sizeof *nv);
+    if (x->n == x->cap) {
+      size_t nc = x->cap ? 2 * x->cap : 256;
+      edge *nv = realloc(x->v, nc * sizeof *nv);
       if (!nv) {
         rc = mp_err_set(e, MP_ENOMEM, "out of memory");
         break;
       }
-      v = nv;
-      cap = nc;
+      x->v = nv;
+      x->cap = nc;
     }
     const char *b = idx->ops->col(r, 2);
-    v[n].to = strtoll(idx->ops->col(r, 0), NULL, 10);
-    v[n].from = strtoll(idx->ops->col(r, 1), NULL, 10);
-    if (!(v[n].base = strdup(b ? b : ""))) {
+    edge *g = &x->v[x->n];
+    g->to = strtoll(idx->ops->col(r, 0), NULL, 10);
+    g->from = strtoll(idx->ops->col(r, 1), NULL, 10);
+    if (!(g->base = strdup(b ? b : ""))) {
       rc = mp_err_set(e, MP_ENOMEM, "out of memory");
       break;
     }
-    n++;
+    x->n++;
   }
   idx->ops->rows_free(r);
+  return rc;
+}
+
+static int read_edges(mp_index *idx, const int64_t *from, size_t nfrom, int down, edge **out, size_t *nout,
+                      mp_err *e) {
+  const char *col = down ? "s.att_id" : "l.att_id";
+  edges x = {0};
+  int rc;
+  if (idx->ops != &mp_idb_pg) {
+    rc = edges_query(idx, cte_sql[down], col, from, nfrom, &x, e);
+  } else {
+    /* level by level: expanded holds every record asked about */
+    mp_irset expanded = {0};
+    size_t fcap = nfrom ? nfrom : 1, nfront = 0;
+    int64_t *front = malloc(fcap * sizeof *front);
+    rc = front ? 0 : mp_err_set(e, MP_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < nfrom; i++) {
+      if (mp_irset_find(&expanded, from[i]) != (size_t)-1) continue;
+      if (mp_irset_add(&expanded, from[i], 0) == (size_t)-1) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+      else front[nfront++] = from[i];
+    }
+    while (rc == 0 && nfront) {
+      size_t first = x.n;
+      rc = edges_query(idx, level_sql[down], col, front, nfront, &x, e);
+      nfront = 0;
+      for (size_t i = first; rc == 0 && i < x.n; i++) {
+        if (mp_irset_find(&expanded, x.v[i].to) != (size_t)-1) continue;
+        if (nfront == fcap) {
+          int64_t *nf = realloc(front, 2 * fcap * sizeof *nf);
+          if (!nf) {
+            rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+            break;
+          }
+          front = nf;
+          fcap *= 2;
+        }
+        if (mp_irset_add(&expanded, x.v[i].to, 0) == (size_t)-1) {
+          rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+          break;
+        }
+        front[nfront++] = x.v[i].to;
+      }
+    }
+    free(front);
+    mp_irset_free(&expanded);
+  }
   if (rc) {
-    for (size_t i = 0; i < n; i++) free(v[i].base);
-    free(v);
+    edges_free(&x);
     return rc;
   }
-  if (n) qsort(v, n, sizeof *v, by_from);
-  *out = v;
-  *nout = n;
+  if (x.n) qsort(x.v, x.n, sizeof *x.v, by_from);
+  *out = x.v;
+  *nout = x.n;
   return 0;
 }
 

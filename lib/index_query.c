@@ -4,14 +4,15 @@
  * Each query finds a seed set of attestations through one index (packages by
  * base or normalised name then attestation_packages, datasets by name, digest
  * or Merkle root, signers by key id, subjects by digest, attestations by
- * time), restricted to the --since/--until window, in one query; lineage is
- * walked by index_lineage.c (one recursive query, levels worked out in C).
+ * time), restricted to the --since/--until window, in one query that also
+ * brings each record's attestation row; lineage is walked by index_lineage.c.
  * The window restricts the seeds only: a fine-tune of an affected model is
- * affected whenever it was trained. Then every result's row, subjects and
- * signers are read with one query each for the whole result set (an id list:
- * ids come from the database, never from the user), so a query costs a fixed
- * number of statements — round trips on PostgreSQL — however many records it
- * returns. Records are kept in C (index_rset.h) and become JSON once. */
+ * affected whenever it was trained. Then the subjects and signers of every
+ * result (and the attestation rows of those found through lineage) are read
+ * with one query each for the whole result set (an id list: ids come from
+ * the database, never from the user), so the statements a query costs —
+ * round trips on PostgreSQL — do not grow with the records it returns. The
+ * rows are kept as text (index_rset.h); index_answer.c makes them JSON. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

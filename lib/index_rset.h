@@ -94,9 +94,9 @@ char *mp_index_id_cond(const mp_index *idx, const char *col, const int64_t *v, s
  * are part of the first level (the model query puts the records that name
  * the model's digest there). Each level is appended to `into` in id order,
  * after those, with via = the frontier record it was first reached from (in
- * result order) and the smallest base digest of that edge. All reachable
- * edges are read in one query (a recursive CTE): one round trip whatever the
- * depth. At most 1000 levels. */
+ * result order) and the smallest base digest of that edge. The reachable
+ * edges are read first — on SQLite in one recursive CTE, on PostgreSQL one
+ * statement a level — and the levels worked out in C. At most 1000 levels. */
 int mp_index_lineage_walk(mp_index *idx, const int64_t *from, size_t nfrom, int down, mp_irset *into,
                           const mp_irset *skip, mp_err *e);
 

@@ -102,34 +102,38 @@ queries=(
   "model: record, ancestors, descendants|--model sha256:$MODEL"
   "time window (1 hour)|--since 2026-01-20T00:00:00Z --until 2026-01-20T01:00:00Z"
 )
-# median_ms DB ARGS...: prints "CLI-ms in-process-ms count", medians of 5
+# median_ms DB ARGS...: prints "CLI-ms in-process-ms CPU-ms count", medians
+# of 5 (CPU: user + system time of the mlprov process, not the server's)
 median_ms() {
   local db=$1; shift
   local i a b
   : >"$T/runs"
   for i in 1 2 3 4 5; do
     a=$(now)
-    "$M" index query --db "$db" --json "$@" >"$T/q.json" 2>"$T/q.err" || { echo "query failed: $*" >&2; head -3 "$T/q.err" >&2; }
+    { time "$M" index query --db "$db" --json "$@" >"$T/q.json" 2>"$T/q.err"; } 2>"$T/q.cpu" ||
+      { echo "query failed: $*" >&2; head -3 "$T/q.err" >&2; }
     b=$(now)
-    echo "$(calc "($b - $a) * 1000") $(json_num elapsedMs <"$T/q.json")" >>"$T/runs"
+    echo "$(calc "($b - $a) * 1000") $(json_num elapsedMs <"$T/q.json") $(calc "($(cat "$T/q.cpu")) * 1000")" >>"$T/runs"
   done
   echo "$(cut -d' ' -f1 "$T/runs" | sort -n | sed -n 3p) $(cut -d' ' -f2 "$T/runs" | sort -n | sed -n 3p)" \
-    "$(grep -m1 '^  "count"' "$T/q.json" | tr -dc 0-9)"
+    "$(cut -d' ' -f3 "$T/runs" | sort -n | sed -n 3p) $(grep -m1 '^  "count"' "$T/q.json" | tr -dc 0-9)"
 }
 base=()
 for i in 1 2 3 4 5; do a=$(now); "$M" --version >/dev/null; b=$(now); base+=("$(calc "($b - $a) * 1000")"); done
 echo
-printf 'query latency, median of 5 (goal <= 100 ms each): in process (open + query) and the whole\n'
-printf 'command; reference: starting mlprov (--version) takes %.1f ms here now (load average %s)\n' \
+printf 'query latency, median of 5 (goal <= 100 ms each): in process (open + query), the whole\n'
+printf 'command, and its CPU time (mlprov only: not the PostgreSQL server'"'"'s); reference: starting\n'
+printf 'mlprov (--version) takes %.1f ms here now (load average %s)\n' \
   "$(printf '%s\n' "${base[@]}" | sort -n | sed -n 3p)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '  %-38s %26s %26s\n' "" "sqlite: query / command" "postgresql: query / command"
+printf '  %-38s %31s %31s\n' "" "sqlite: query / command / CPU" "postgresql: query / command / CPU"
+TIMEFORMAT="%U + %S"
 for q in "${queries[@]}"; do
   label=${q%%|*} args=${q#*|}
   # shellcheck disable=SC2086
-  read -r sa sq sc <<<"$(median_ms "$SQ" $args)"
+  read -r sa sq scpu sc <<<"$(median_ms "$SQ" $args)"
   # shellcheck disable=SC2086
-  read -r pa pq pc <<<"$(median_ms "$PGU" $args)"
-  printf '  %-38s %7.1f / %6.1f ms %5s r %7.1f / %6.1f ms %5s r   ratio to goal %.2f / %.2f\n' "$label" \
-    "$sq" "$sa" "$sc" "$pq" "$pa" "$pc" "$(calc "$sq / 100")" "$(calc "$pq / 100")"
+  read -r pa pq pcpu pc <<<"$(median_ms "$PGU" $args)"
+  printf '  %-38s %6.1f / %6.1f / %5.0f ms %5s r %6.1f / %6.1f / %5.0f ms %5s r   ratio to goal %.2f / %.2f\n' \
+    "$label" "$sq" "$sa" "$scpu" "$sc" "$pq" "$pa" "$pcpu" "$pc" "$(calc "$sq / 100")" "$(calc "$pq / 100")"
 done
 pg_stop

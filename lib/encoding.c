@@ -97,15 +97,31 @@ size_t mp_b64_encode_into(const uint8_t *in, size_t len, char *out) {
   return o;
 }
 
-static int b64val(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
+/* Value of each byte in either alphabet (std "+/" or URL-safe "-_"); X: not
+ * a base64 character (bit 7 set, which no value has). */
+#define X 0xff
+static const uint8_t b64dec[256] = {
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, 62, X, 62, X, 63,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, X, X, X,
+    X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, 63,
+    X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+};
+#undef X
 
+/* Four characters to three bytes a step; a bad character anywhere shows as
+ * bit 7 in the OR of the four values. */
 int mp_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outlen) {
   size_t n = inlen;
   size_t pad = 0;
@@ -117,30 +133,31 @@ int mp_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outlen) {
   if (n % 4 == 1) return -1;
   uint8_t *buf = malloc(n / 4 * 3 + 3);
   if (!buf) return -1;
-  size_t o = 0;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < n; i++) {
-    int v = b64val(in[i]);
-    if (v < 0) {
-      free(buf);
-      return -1;
-    }
-    acc = acc << 6 | (uint32_t)v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      buf[o++] = (uint8_t)(acc >> bits);
-      acc &= (1u << bits) - 1;
-    }
+  const unsigned char *s = (const unsigned char *)in;
+  uint8_t *o = buf;
+  size_t full = n / 4 * 4;
+  for (size_t i = 0; i < full; i += 4, o += 3) {
+    uint32_t a = b64dec[s[i]], b = b64dec[s[i + 1]], c = b64dec[s[i + 2]], d = b64dec[s[i + 3]];
+    if ((a | b | c | d) & 0x80) goto bad;
+    uint32_t v = a << 18 | b << 12 | c << 6 | d;
+    o[0] = (uint8_t)(v >> 16);
+    o[1] = (uint8_t)(v >> 8);
+    o[2] = (uint8_t)v;
   }
-  if (acc != 0) { /* non-canonical trailing bits */
-    free(buf);
-    return -1;
+  if (n - full) { /* 2 or 3 characters: 1 or 2 bytes, the bits left over must be 0 */
+    uint32_t a = b64dec[s[full]], b = b64dec[s[full + 1]], c = n - full == 3 ? b64dec[s[full + 2]] : 0;
+    if ((a | b | c) & 0x80) goto bad;
+    uint32_t v = a << 18 | b << 12 | c << 6;
+    *o++ = (uint8_t)(v >> 16);
+    if (n - full == 3) *o++ = (uint8_t)(v >> 8);
+    if (v & (n - full == 3 ? 0xffu : 0xffffu)) goto bad; /* non-canonical trailing bits */
   }
   *out = buf;
-  *outlen = o;
+  *outlen = (size_t)(o - buf);
   return 0;
+bad:
+  free(buf);
+  return -1;
 }
 
 void mp_put_be64(uint8_t *p, uint64_t v) {

@@ -32,6 +32,8 @@ typedef struct pq_api {
   char *(*errorMessage)(const PGconn *);
   PGresult *(*exec)(PGconn *, const char *);
   PGresult *(*execParams)(PGconn *, const char *, int, const Oid *, const char *const *, const int *, const int *, int);
+  PGresult *(*prepare)(PGconn *, const char *, const char *, int, const Oid *);
+  PGresult *(*execPrepared)(PGconn *, const char *, int, const char *const *, const int *, const int *, int);
   ExecStatusType (*resultStatus)(const PGresult *);
   char *(*resultErrorMessage)(const PGresult *);
   char *(*cmdStatus)(PGresult *);
@@ -53,8 +55,8 @@ static int pq_load(pq_api *pq, mp_err *e) {
   } syms[] = {
 #define SYM(f) {"PQ" #f, offsetof(pq_api, f)}
       SYM(connectdb), SYM(status),  SYM(setNoticeProcessor), SYM(finish),   SYM(errorMessage), SYM(exec),
-      SYM(execParams), SYM(resultStatus), SYM(resultErrorMessage), SYM(cmdStatus), SYM(ntuples), SYM(getisnull),
-      SYM(getvalue),  SYM(unescapeBytea), SYM(freemem), SYM(clear),
+      SYM(execParams), SYM(prepare), SYM(execPrepared), SYM(resultStatus), SYM(resultErrorMessage), SYM(cmdStatus),
+      SYM(ntuples), SYM(getisnull), SYM(getvalue),  SYM(unescapeBytea), SYM(freemem), SYM(clear),
 #undef SYM
   };
   for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
@@ -66,10 +68,16 @@ static int pq_load(pq_api *pq, mp_err *e) {
   return 0;
 }
 
+/* The statements run for every record, prepared once per connection: parsing
+ * and planning them again for each record cost the server more than running
+ * them. */
+enum { P_PKG, P_DOC, P_COUNT };
+
 struct mp_idb {
   pq_api pq;
   PGconn *c;
   char *where; /* URL without password */
+  int prepared[P_COUNT];
 };
 
 struct mp_idb_rows {
@@ -173,6 +181,29 @@ static int pg_open(const char *target, int create, mp_idb **out, mp_err *e) {
 static int pg_params(mp_idb *db, const char *sql, int n, const char *const *vals, const int *lens,
                      const int *fmts, PGresult **out, mp_err *e) {
   PGresult *r = db->pq.execParams(db->c, sql, n, NULL, vals, lens, fmts, 0);
+  ExecStatusType s = db->pq.resultStatus(r);
+  if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+    int rc = fail(db, r, e, "running a statement");
+    db->pq.clear(r);
+    return rc;
+  }
+  *out = r;
+  return 0;
+}
+
+/* Runs statement `which` (sql, prepared as "mlprov_<which>" on first use). */
+static int pg_prepared(mp_idb *db, int which, const char *sql, int n, const char *const *vals, const int *lens,
+                       const int *fmts, PGresult **out, mp_err *e) {
+  char name[32];
+  snprintf(name, sizeof name, "mlprov_%d", which);
+  if (!db->prepared[which]) {
+    PGresult *r = db->pq.prepare(db->c, name, sql, n, NULL);
+    int rc = db->pq.resultStatus(r) == PGRES_COMMAND_OK ? 0 : fail(db, r, e, "preparing a statement");
+    db->pq.clear(r);
+    if (rc) return rc;
+    db->prepared[which] = 1;
+  }
+  PGresult *r = db->pq.execPrepared(db->c, name, n, vals, lens, fmts, 0);
   ExecStatusType s = db->pq.resultStatus(r);
   if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
     int rc = fail(db, r, e, "running a statement");
@@ -295,7 +326,9 @@ static void text_array(sbuf *b, const void *base, size_t n, size_t size, size_t 
 
 /* All of a record's unknown packages in one round trip: the rows inserted
  * now come from the INSERT's RETURNING, the others from the snapshot before it
- * (writers are serialised, so nothing else inserts meanwhile). */
+ * (writers are serialised, so nothing else inserts meanwhile), each looked up
+ * through the unique index: a join would let the planner hash the whole
+ * packages table for every record. */
 static int pg_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, int64_t *ids, mp_err *e) {
   static const char sql[] =
       "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
@@ -303,8 +336,9 @@ static int pg_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, i
       " ins AS (INSERT INTO packages (purl, name, version, digest, base, lname)"
       " SELECT purl, name, version, digest, base, lname FROM v"
       " ON CONFLICT (purl, name, version, digest) DO NOTHING RETURNING id, purl, name, version, digest)"
-      " SELECT v.ord, COALESCE(i.id, p.id) FROM v LEFT JOIN ins i USING (purl, name, version, digest)"
-      " LEFT JOIN packages p USING (purl, name, version, digest) ORDER BY v.ord";
+      " SELECT v.ord, COALESCE(i.id, (SELECT p.id FROM packages p WHERE p.purl = v.purl AND p.name = v.name"
+      " AND p.version = v.version AND p.digest = v.digest))"
+      " FROM v LEFT JOIN ins i USING (purl, name, version, digest) ORDER BY v.ord";
   static const size_t offs[6] = {offsetof(mp_index_pkg, purl), offsetof(mp_index_pkg, name),
                                  offsetof(mp_index_pkg, version), offsetof(mp_index_pkg, digest),
                                  offsetof(mp_index_pkg, base), offsetof(mp_index_pkg, lname)};
@@ -319,7 +353,7 @@ static int pg_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, i
   }
   const char *v[6] = {arr[0].s, arr[1].s, arr[2].s, arr[3].s, arr[4].s, arr[5].s};
   PGresult *r = NULL;
-  if (rc == 0) rc = pg_params(db, sql, 6, v, NULL, NULL, &r, e);
+  if (rc == 0) rc = pg_prepared(db, P_PKG, sql, 6, v, NULL, NULL, &r, e);
   if (rc == 0 && db->pq.ntuples(r) != (int)n)
     rc = mp_err_set(e, MP_EINTERNAL, "index %s: %d package ids for %zu packages", db->where, db->pq.ntuples(r), n);
   for (int i = 0; rc == 0 && i < (int)n; i++) {
@@ -408,7 +442,7 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
   fmts[19] = 1; /* payload: binary bytea, no escaping */
   for (int i = 0; i < 15; i++) v[21 + i] = arr[i].s ? arr[i].s : "{}";
   PGresult *r = NULL;
-  if (rc == 0) rc = pg_params(db, sql, NPARAMS, v, lens, fmts, &r, e);
+  if (rc == 0) rc = pg_prepared(db, P_DOC, sql, NPARAMS, v, lens, fmts, &r, e);
   if (rc == 0) {
     if (db->pq.ntuples(r) == 0) rc = MP_EEXISTS; /* content address already indexed: nothing written */
     else *att_id = strtoll(db->pq.getvalue(r, 0, 0), NULL, 10);

@@ -170,11 +170,6 @@ int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e) 
     drop_unknown(&ev->base, 0);
     changed = 1;
   }
-  /* protobuf-c keeps a string only up to an embedded NUL, and a field sent
-   * twice only once: bytes the decoded event does not hold were never seen
-   * by the redaction, so the frame is not journaled as it came but
-   * re-encoded from what was checked */
-  if (!changed && !flags && mlprov__event__v1__event__get_packed_size(ev) != len) changed = 1;
   if (changed) flags |= MP_JOURNAL_F_REDACTED;
   in->ev = ev;
   in->flags = flags;

@@ -137,33 +137,6 @@ static void secrets_by_name_url_and_pem(void **state) {
   check_redacted(&ev);
 }
 
-/* A string with an embedded NUL decodes only up to it: what follows was
- * never checked, so it must not reach the journal. */
-static void bytes_after_an_embedded_nul_dropped(void **state) {
-  (void)state;
-  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-  Mlprov__Event__V1__Annotation a = MLPROV__EVENT__V1__ANNOTATION__INIT;
-  char text[64];
-  snprintf(text, sizeof text, "okX%s", secrets[1]);
-  a.key = "note";
-  a.text = text;
-  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_ANNOTATION;
-  ev.annotation = &a;
-  size_t len;
-  uint8_t *b = pack(&ev, &len);
-  uint8_t *x = memmem(b, len, "okX", 3);
-  assert_non_null(x);
-  x[2] = '\0';
-  mp_ingest in;
-  mp_err e;
-  assert_int_equal(mp_ingest_event(b, len, &in, &e), 0);
-  assert_true(in.flags & MP_JOURNAL_F_REDACTED);
-  assert_clean(in.bytes, in.len);
-  assert_string_equal(in.ev->annotation->text, "ok");
-  mp_ingest_clear(&in);
-  free(b);
-}
-
 static void clean_events_pass_byte_for_byte(void **state) {
   (void)state;
   Event ev = MLPROV__EVENT__V1__EVENT__INIT;
@@ -299,7 +272,6 @@ int main(void) {
       cmocka_unit_test(records_become_leaf_hashes),
       cmocka_unit_test(unknown_fields_kept_unless_secret),
       cmocka_unit_test(hello_redacted),
-      cmocka_unit_test(bytes_after_an_embedded_nul_dropped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

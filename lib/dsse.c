@@ -336,6 +336,8 @@ static char *text_copy(const char *s, size_t n) {
   return c;
 }
 
+static int std_b64(const char *s, size_t n) { return n % 4 == 0 && !memchr(s, '-', n) && !memchr(s, '_', n); }
+
 int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out) {
   const char *p = text, *end = text + len;
   while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n')) end--;
@@ -347,9 +349,10 @@ int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out) {
     return 0;
   mp_dsse *d = calloc(1, sizeof *d);
   if (!d) return -1;
-  /* padded base64 has one spelling, and strings without escapes are quoted
+  /* padded base64 in the standard alphabet (the decoder also takes the
+   * URL-safe "-_") has one spelling, and strings without escapes are quoted
    * as they stand: then the text is what mp_dsse_to_json writes */
-  int canonical = payload_n % 4 == 0;
+  int canonical = std_b64(payload, payload_n);
   int ok = (d->payload_type = text_copy(type, type_n)) != NULL && mp_utf8_valid(d->payload_type) &&
            strlen(d->payload_type) == type_n &&
            mp_b64_decode(payload, payload_n, &d->payload, &d->payload_len) == 0;
@@ -361,7 +364,7 @@ int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out) {
          literal(&p, end, ",\"sig\":") && plain_string(&p, end, &sig, &sig_n) && literal(&p, end, "}") &&
          (keyid = text_copy(kid, kid_n)) != NULL && mp_utf8_valid(keyid) && strlen(keyid) == kid_n &&
          mp_b64_decode(sig, sig_n, &raw, &raw_n) == 0 && add_sig(d, raw, raw_n, keyid, NULL) == 0;
-    canonical = canonical && sig_n % 4 == 0;
+    canonical = canonical && std_b64(sig, sig_n);
     if (!ok) free(raw);
     free(keyid);
   }

@@ -235,8 +235,10 @@ static void json_sha256_from_text(void **state) {
   static const char *unpadded[] = {
       "{\"payload\":\"Zm9vYg\",\"payloadType\":\"t\",\"signatures\":[]}",
       "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[{\"keyid\":\"k\",\"sig\":\"AAE\"}]}",
+      "{\"payload\":\"-_-_\",\"payloadType\":\"t\",\"signatures\":[]}", /* URL-safe alphabet */
+      "{\"payload\":\"Zm9v\",\"payloadType\":\"t\",\"signatures\":[{\"keyid\":\"k\",\"sig\":\"A-8=\"}]}",
   };
-  for (size_t i = 0; i < 2; i++) {
+  for (size_t i = 0; i < sizeof unpadded / sizeof unpadded[0]; i++) {
     assert_int_equal(mp_dsse_from_compact_json(unpadded[i], strlen(unpadded[i]), &d), 1);
     expect_json_sha(d, 0);
     mp_dsse_free(d);

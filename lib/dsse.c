@@ -336,13 +336,15 @@ static char *text_copy(const char *s, size_t n) {
   return c;
 }
 
-static int std_b64(const char *s, size_t n) { return n % 4 == 0 && !memchr(s, '-', n) && !memchr(s, '_', n); }
+static int std_b64(const char *s, size_t n) {
+  return n % 4 == 0 && (n == 0 || (!memchr(s, '-', n) && !memchr(s, '_', n)));
+}
 
 int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out) {
   const char *p = text, *end = text + len;
   while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n')) end--;
-  const char *payload, *type, *kid, *sig;
-  size_t payload_n, type_n, kid_n, sig_n;
+  const char *payload, *type, *kid = NULL, *sig = NULL;
+  size_t payload_n, type_n, kid_n = 0, sig_n = 0;
   if (!literal(&p, end, "{\"payload\":") || !plain_string(&p, end, &payload, &payload_n) ||
       !literal(&p, end, ",\"payloadType\":") || !plain_string(&p, end, &type, &type_n) ||
       !literal(&p, end, ",\"signatures\":["))
@@ -364,7 +366,7 @@ int mp_dsse_from_compact_json(const char *text, size_t len, mp_dsse **out) {
          literal(&p, end, ",\"sig\":") && plain_string(&p, end, &sig, &sig_n) && literal(&p, end, "}") &&
          (keyid = text_copy(kid, kid_n)) != NULL && mp_utf8_valid(keyid) && strlen(keyid) == kid_n &&
          mp_b64_decode(sig, sig_n, &raw, &raw_n) == 0 && add_sig(d, raw, raw_n, keyid, NULL) == 0;
-    canonical = canonical && std_b64(sig, sig_n);
+    canonical = canonical && ok && std_b64(sig, sig_n);
     if (!ok) free(raw);
     free(keyid);
   }

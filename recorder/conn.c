@@ -87,7 +87,8 @@ static int handle_hello(mp_conn *c, const uint8_t *frame, size_t len) {
   const uint8_t *bytes;
   size_t blen;
   uint8_t *owned = NULL;
-  Mlprov__Event__V1__Hello *h = mp_ingest_hello(frame, len, &bytes, &blen, &owned);
+  unsigned flags = 0;
+  Mlprov__Event__V1__Hello *h = mp_ingest_hello(frame, len, &bytes, &blen, &owned, &flags);
   if (!h) {
     mp__agent_incident(a, c->id, COUNTERS("badFrames", "refusedConnections"),
                        "hook connection (pid %d): first frame is not a valid Hello; closed", (int)c->peer_pid);
@@ -100,7 +101,7 @@ static int handle_hello(mp_conn *c, const uint8_t *frame, size_t len) {
                        (int)c->peer_pid, h->protocol_version, MP_PROTOCOL_VERSION);
     rc = -1;
   } else {
-    mp__agent_journal(a, MP_JOURNAL_HELLO, owned ? MP_JOURNAL_F_REDACTED : 0, c->id, bytes, blen);
+    mp__agent_journal(a, MP_JOURNAL_HELLO, flags, c->id, bytes, blen);
     mp_record_hello(a->rec, h, c->peer_pid);
     c->want_acks = h->want_acks;
     c->hello_seen = 1;

@@ -57,17 +57,52 @@ static void redact_message(ProtobufCMessage *m, int depth, int *changed) {
   }
 }
 
-/* 1 when m or a message it holds has unknown fields; with drop, they are
- * freed on the way. */
-static int walk_unknown(ProtobufCMessage *m, int depth, int drop) {
+/* The first non-zero answer of visit for an unknown field of m or of a
+ * message it holds, 0 when there is none. */
+static int walk_unknown(const ProtobufCMessage *m, int depth, int (*visit)(const ProtobufCMessageUnknownField *)) {
   if (!m || depth > 16) return 0;
-  int found = m->n_unknown_fields > 0;
-  if (found && drop) {
-    for (unsigned k = 0; k < m->n_unknown_fields; k++) free(m->unknown_fields[k].data);
-    free(m->unknown_fields);
-    m->unknown_fields = NULL;
-    m->n_unknown_fields = 0;
+  for (unsigned k = 0; k < m->n_unknown_fields; k++) {
+    int rc = visit(&m->unknown_fields[k]);
+    if (rc) return rc;
   }
+  const ProtobufCMessageDescriptor *d = m->descriptor;
+  const char *base = (const char *)m;
+  for (unsigned i = 0; i < d->n_fields; i++) {
+    const ProtobufCFieldDescriptor *f = &d->fields[i];
+    if (f->type != PROTOBUF_C_TYPE_MESSAGE) continue;
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+      continue;
+    int rc = 0;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+      size_t n = *(const size_t *)(base + f->quantifier_offset);
+      ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
+      for (size_t k = 0; k < n && !rc; k++) rc = walk_unknown(arr[k], depth + 1, visit);
+    } else {
+      rc = walk_unknown(*(ProtobufCMessage *const *)(base + f->offset), depth + 1, visit);
+    }
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* Whether an unknown field looks like it holds a credential is decided on
+ * its own bytes, not the frame's: the verdict then depends only on what a
+ * re-encoding keeps, so ingesting the journaled bytes again reaches the same
+ * one (a scan of the whole frame read other neighbours once fields moved). */
+static int secret_field(const ProtobufCMessageUnknownField *u) { return mp_redact_bytes_have_secret(u->data, u->len); }
+
+/* Field number 0 is not protobuf. protobuf-c refuses it in a one-byte tag
+ * but keeps it, as an unknown field, from a longer tag — whose re-encoding
+ * in one byte it would then refuse. */
+static int invalid_field(const ProtobufCMessageUnknownField *u) { return u->tag == 0; }
+
+/* Frees the unknown fields of m and of the messages it holds. */
+static void drop_unknown(ProtobufCMessage *m, int depth) {
+  if (!m || depth > 16) return;
+  for (unsigned k = 0; k < m->n_unknown_fields; k++) free(m->unknown_fields[k].data);
+  free(m->unknown_fields);
+  m->unknown_fields = NULL;
+  m->n_unknown_fields = 0;
   const ProtobufCMessageDescriptor *d = m->descriptor;
   char *base = (char *)m;
   for (unsigned i = 0; i < d->n_fields; i++) {
@@ -78,15 +113,47 @@ static int walk_unknown(ProtobufCMessage *m, int depth, int drop) {
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
       size_t n = *(const size_t *)(base + f->quantifier_offset);
       ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + f->offset);
-      for (size_t k = 0; k < n; k++) found |= walk_unknown(arr[k], depth + 1, drop);
+      for (size_t k = 0; k < n; k++) drop_unknown(arr[k], depth + 1);
     } else {
-      found |= walk_unknown(*(ProtobufCMessage **)(base + f->offset), depth + 1, drop);
+      drop_unknown(*(ProtobufCMessage **)(base + f->offset), depth + 1);
     }
   }
-  return found;
 }
 
-static int drop_unknown(ProtobufCMessage *m, int depth) { return walk_unknown(m, depth, 1); }
+/* The bytes to journal and keep for a decoded (and redacted) message m that
+ * came as frame: the frame itself when it is exactly m's encoding, else m
+ * re-encoded into *owned. protobuf-c keeps a string only up to an embedded
+ * NUL and a field sent twice only once, so a frame that is not m's encoding
+ * may carry bytes redaction never saw; its canonical encoding carries only
+ * what was checked, and is its own encoding when ingested again. The size
+ * alone does not settle it (a short negative enum grows by as much as a cut
+ * string shrinks), so a frame of the right size is compared byte for byte. */
+static int canonical_bytes(const ProtobufCMessage *m, int redacted, const uint8_t *frame, size_t len,
+                           const uint8_t **bytes, size_t *blen, uint8_t **owned) {
+  *owned = NULL;
+  *bytes = frame;
+  *blen = len;
+  size_t n = protobuf_c_message_get_packed_size(m);
+  uint8_t small[512], *buf = small;
+  if (n > sizeof small || redacted || n != len) {
+    buf = malloc(n ? n : 1);
+    if (!buf) return -1;
+  }
+  protobuf_c_message_pack(m, buf);
+  if (!redacted && n == len && memcmp(buf, frame, len) == 0) {
+    if (buf != small) free(buf);
+    return 0;
+  }
+  if (buf == small) {
+    buf = malloc(n ? n : 1);
+    if (!buf) return -1;
+    memcpy(buf, small, n);
+  }
+  *owned = buf;
+  *bytes = buf;
+  *blen = n;
+  return 0;
+}
 
 /* A parameter's value is JSON text or a plain string: judged by its key,
  * then (JSON objects and arrays) member by member. */
@@ -144,6 +211,10 @@ static int record_to_leaf(Mlprov__Event__V1__Record *rec) {
 int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e) {
   memset(in, 0, sizeof *in);
   Mlprov__Event__V1__Event *ev = mlprov__event__v1__event__unpack(NULL, len, frame);
+  if (ev && walk_unknown(&ev->base, 0, invalid_field)) {
+    mlprov__event__v1__event__free_unpacked(ev, NULL);
+    ev = NULL;
+  }
   if (!ev) return mp_err_set(e, MP_EPARSE, "undecodable event frame of %zu bytes", len);
   int changed = 0;
   unsigned flags = 0;
@@ -166,26 +237,17 @@ int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e) 
     default: break;
   }
   redact_message(&ev->base, 0, &changed);
-  if (walk_unknown(&ev->base, 0, 0) && mp_redact_bytes_have_secret(frame, len)) {
+  if (walk_unknown(&ev->base, 0, secret_field)) {
     drop_unknown(&ev->base, 0);
     changed = 1;
   }
   if (changed) flags |= MP_JOURNAL_F_REDACTED;
   in->ev = ev;
   in->flags = flags;
-  if (!flags) {
-    in->bytes = frame;
-    in->len = len;
-    return 0;
-  }
-  size_t n = mlprov__event__v1__event__get_packed_size(ev);
-  in->owned = malloc(n ? n : 1);
-  if (!in->owned) {
+  if (canonical_bytes(&ev->base, flags != 0, frame, len, &in->bytes, &in->len, &in->owned) != 0) {
     mp_ingest_clear(in);
     return mp_err_set(e, MP_ENOMEM, "out of memory");
   }
-  in->len = mlprov__event__v1__event__pack(ev, in->owned);
-  in->bytes = in->owned;
   return 0;
 }
 
@@ -201,48 +263,50 @@ void mp_ingest_clear(mp_ingest *in) {
 }
 
 Mlprov__Event__V1__Hello *mp_ingest_hello(const uint8_t *frame, size_t len, const uint8_t **bytes, size_t *blen,
-                                          uint8_t **owned) {
+                                          uint8_t **owned, unsigned *flags) {
   *owned = NULL;
+  *flags = 0;
   Mlprov__Event__V1__Hello *h = mlprov__event__v1__hello__unpack(NULL, len, frame);
+  if (h && walk_unknown(&h->base, 0, invalid_field)) {
+    mlprov__event__v1__hello__free_unpacked(h, NULL);
+    h = NULL;
+  }
   if (!h) return NULL;
   int changed = 0;
   redact_message(&h->base, 0, &changed);
-  if (walk_unknown(&h->base, 0, 0) && mp_redact_bytes_have_secret(frame, len)) {
+  if (walk_unknown(&h->base, 0, secret_field)) {
     drop_unknown(&h->base, 0);
     changed = 1;
   }
-  *bytes = frame;
-  *blen = len;
-  if (changed) {
-    size_t n = mlprov__event__v1__hello__get_packed_size(h);
-    *owned = malloc(n ? n : 1);
-    if (!*owned) {
-      mlprov__event__v1__hello__free_unpacked(h, NULL);
-      return NULL;
-    }
-    *blen = mlprov__event__v1__hello__pack(h, *owned);
-    *bytes = *owned;
+  if (changed) *flags = MP_JOURNAL_F_REDACTED;
+  if (canonical_bytes(&h->base, changed, frame, len, bytes, blen, owned) != 0) {
+    mlprov__event__v1__hello__free_unpacked(h, NULL);
+    return NULL;
   }
   return h;
 }
 
 /* --- path events without protobuf-c ----------------------------------------
- * Accepted: exactly the bytes a hook's encoder writes for a FileRead or
- * FileWritten holding a path only, each field at most once, tags in their
- * one-byte (two for field 19) canonical form. Everything else (unknown or
- * repeated fields, a digest or size, an empty path, a NUL in it, non-minimal
- * tags, a path the redactor would change) is left to mp_ingest_event, so
- * what is accepted here is a subset of what protobuf-c decodes, with the same
- * meaning, and mp_ingest_event would pass it through unchanged (flags 0). */
+ * Accepted: exactly the bytes protobuf-c would write for a FileRead or
+ * FileWritten holding a path only — what a hook's encoder writes: fields in
+ * ascending order, each at most once, tags in their one-byte (two for field
+ * 19) form, varints minimal, no field holding its default. Everything else
+ * (unknown or repeated fields, a digest or size, an empty path, a NUL in it,
+ * another encoding of the same event, a path the redactor would change) is
+ * left to mp_ingest_event, so what is accepted here is a subset of what
+ * protobuf-c decodes, with the same meaning, and mp_ingest_event would pass
+ * it through unchanged (flags 0, the frame's own bytes). */
 
-/* A varint of at most max bytes (protobuf-c takes 10 for values, 5 for
- * lengths); -1 when it is longer or runs past end. */
+/* A minimal varint of at most max bytes (protobuf-c takes 10 for values, 5
+ * for lengths) that fits 64 bits; -1 otherwise or when it runs past end. */
 static int get_varint(const uint8_t **p, const uint8_t *end, unsigned max, uint64_t *v) {
   uint64_t x = 0;
   for (unsigned i = 0; i < max && *p < end; i++) {
     uint8_t b = *(*p)++;
     x |= (uint64_t)(b & 0x7f) << (7 * i);
     if (!(b & 0x80)) {
+      if (i > 0 && b == 0) return -1;   /* a trailing zero group: not minimal */
+      if (i == 9 && b > 1) return -1;   /* bits past the 64th */
       *v = x;
       return 0;
     }
@@ -260,16 +324,19 @@ static int get_bytes(const uint8_t **p, const uint8_t *end, const uint8_t **body
   return 0;
 }
 
-/* google.protobuf.Timestamp with seconds (1) and nanos (2) at most once each. */
+/* google.protobuf.Timestamp as protobuf-c writes it: seconds (1) then nanos
+ * (2), each only when not zero; nanos a non-negative int32 (a negative one
+ * takes ten bytes, and a wider value is cut to 32 bits when decoded). */
 static int timestamp_ok(const uint8_t *p, const uint8_t *end) {
-  int seen = 0;
+  int last = 0;
   uint64_t v;
   while (p < end) {
-    int bit = *p == 0x08 ? 1 : *p == 0x10 ? 2 : 0;
-    if (!bit || (seen & bit)) return 0;
-    seen |= bit;
+    int field = *p == 0x08 ? 1 : *p == 0x10 ? 2 : 0;
+    if (field <= last) return 0;
+    last = field;
     p++;
-    if (get_varint(&p, end, 10, &v) != 0) return 0;
+    if (get_varint(&p, end, 10, &v) != 0 || v == 0) return 0;
+    if (field == 2 && v > 0x7fffffff) return 0;
   }
   return 1;
 }
@@ -277,21 +344,22 @@ static int timestamp_ok(const uint8_t *p, const uint8_t *end) {
 int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out) {
   const uint8_t *p = frame, *end = frame + len, *body = NULL;
   size_t n = 0;
-  int seen_seq = 0, seen_time = 0;
+  int last = 0; /* fields in ascending order, once each: 1 seq, 2 time, 3 the kind */
   out->kind = 0;
   out->seq = 0;
   while (p < end) {
-    if (*p == 0x08 && !seen_seq) { /* seq */
+    if (*p == 0x08 && last < 1) { /* seq */
       p++;
-      if (get_varint(&p, end, 10, &out->seq) != 0) return 0;
-      seen_seq = 1;
-    } else if (*p == 0x12 && !seen_time) { /* time */
+      if (get_varint(&p, end, 10, &out->seq) != 0 || out->seq == 0) return 0;
+      last = 1;
+    } else if (*p == 0x12 && last < 2) { /* time */
       const uint8_t *t;
       size_t tn;
       p++;
       if (get_bytes(&p, end, &t, &tn) != 0 || !timestamp_ok(t, t + tn)) return 0;
-      seen_time = 1;
-    } else if (!out->kind && (*p == 0x52 || (*p == 0x9a && p + 1 < end && p[1] == 0x01))) {
+      last = 2;
+    } else if (last < 3 && (*p == 0x52 || (*p == 0x9a && p + 1 < end && p[1] == 0x01))) {
+      last = 3;
       out->kind = *p == 0x52 ? MLPROV__EVENT__V1__EVENT__KIND_FILE_READ : MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
       p += *p == 0x52 ? 1 : 2;
       const uint8_t *m;

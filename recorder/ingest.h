@@ -7,9 +7,11 @@
  *            annotation texts by their key too, exec argv like a command
  *            line; a dataset record's data becomes its RFC 9162 leaf hash;
  *            opaque unknown fields (a newer hook) are dropped when they look
- *            like they hold a credential. When anything changed the event
- *            is re-encoded, so the bytes that are journaled and kept never
- *            hold a secret the redactor knows how to see;
+ *            like they hold a credential. The bytes journaled and kept are
+ *            the frame only when it is exactly the encoding of what was
+ *            checked; otherwise (a redaction, a string protobuf-c cut at an
+ *            embedded NUL, a field sent twice) the checked event re-encoded,
+ *            so they never hold a secret the redactor knows how to see;
  *   apply    the event to the run record (record.c).
  *
  * Redaction is idempotent: replaying a journaled event applies it unchanged.
@@ -26,7 +28,7 @@
 
 typedef struct mp_ingest {
   Mlprov__Event__V1__Event *ev;   /* decoded and redacted */
-  const uint8_t *bytes;           /* what to journal and keep: the frame, or `owned` */
+  const uint8_t *bytes;           /* what to journal and keep: the frame, or `owned` (re-encoded) */
   size_t len;
   unsigned flags;                 /* MP_JOURNAL_F_REDACTED | MP_JOURNAL_F_LEAF */
   uint8_t *owned;
@@ -53,8 +55,9 @@ typedef struct mp_ingest_path {
 int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out);
 
 /* Decodes and redacts a Hello; bytes and blen are what to journal (the frame or
- * *owned, to be freed). NULL when the frame is not a Hello. */
+ * *owned, to be freed), flags MP_JOURNAL_F_REDACTED when redaction changed it.
+ * NULL when the frame is not a Hello (or memory ran out). */
 Mlprov__Event__V1__Hello *mp_ingest_hello(const uint8_t *frame, size_t len, const uint8_t **bytes, size_t *blen,
-                                          uint8_t **owned);
+                                          uint8_t **owned, unsigned *flags);
 
 #endif

@@ -220,7 +220,8 @@ static void apply_hello(mp_replay *rp, const mp_journal_frame *f, json_t *pids) 
   const uint8_t *bytes;
   size_t blen;
   uint8_t *owned;
-  Mlprov__Event__V1__Hello *h = mp_ingest_hello(f->body, f->len, &bytes, &blen, &owned);
+  unsigned flags;
+  Mlprov__Event__V1__Hello *h = mp_ingest_hello(f->body, f->len, &bytes, &blen, &owned, &flags);
   if (!h) return;
   char key[16];
   snprintf(key, sizeof key, "%u", f->conn);

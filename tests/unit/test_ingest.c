@@ -1,6 +1,7 @@
 /* test_ingest.c — the agent's door: a corpus of realistic secrets sent in
  * every string-bearing event kind never survives into the bytes that are
- * journaled and kept; clean events pass through byte for byte; redaction is
+ * journaled and kept; clean events pass through byte for byte, and bytes the
+ * decoder drops (after a NUL, a field sent twice) are never journaled; redaction is
  * idempotent (a replayed journal applies unchanged); record data becomes its
  * leaf hash with the same Merkle root; opaque unknown fields are kept unless
  * they look like they hold a credential. */
@@ -249,19 +250,118 @@ static void hello_redacted(void **state) {
   const uint8_t *bytes;
   size_t blen;
   uint8_t *owned;
-  Mlprov__Event__V1__Hello *got = mp_ingest_hello(buf, n, &bytes, &blen, &owned);
+  unsigned flags;
+  Mlprov__Event__V1__Hello *got = mp_ingest_hello(buf, n, &bytes, &blen, &owned, &flags);
   assert_non_null(got);
   assert_non_null(owned);
+  assert_int_equal(flags, MP_JOURNAL_F_REDACTED);
   assert_clean(bytes, blen);
   assert_int_equal(got->protocol_version, 1);
   mlprov__event__v1__hello__free_unpacked(got, NULL);
   free(owned);
   h.rank = NULL;
   n = mlprov__event__v1__hello__pack(&h, buf);
-  got = mp_ingest_hello(buf, n, &bytes, &blen, &owned);
+  got = mp_ingest_hello(buf, n, &bytes, &blen, &owned, &flags);
   assert_null(owned);
+  assert_int_equal(flags, 0);
   assert_ptr_equal(bytes, buf);
   mlprov__event__v1__hello__free_unpacked(got, NULL);
+  /* a hook_version that hides a token behind a NUL: journaled as decoded */
+  uint8_t hidden[128] = {0x08, 0x01, 0x22, 0};
+  size_t sl = strlen(secrets[0]);
+  hidden[3] = (uint8_t)(6 + sl);
+  memcpy(hidden + 4, "0.1.0", 6); /* with its NUL */
+  memcpy(hidden + 10, secrets[0], sl);
+  got = mp_ingest_hello(hidden, 10 + sl, &bytes, &blen, &owned, &flags);
+  assert_non_null(got);
+  assert_string_equal(got->hook_version, "0.1.0");
+  assert_non_null(owned);
+  assert_int_equal(flags, 0); /* nothing was redacted: the bytes are what was decoded */
+  assert_clean(bytes, blen);
+  assert_int_equal(blen, mlprov__event__v1__hello__get_packed_size(got));
+  mlprov__event__v1__hello__free_unpacked(got, NULL);
+  free(owned);
+}
+
+/* Ingesting what ingest produced takes the bytes as they are, flags 0. */
+static void assert_fixed_point(const mp_ingest *in) {
+  mp_ingest again;
+  mp_err e;
+  assert_int_equal(mp_ingest_event(in->bytes, in->len, &again, &e), 0);
+  assert_int_equal(again.flags, 0);
+  assert_ptr_equal(again.bytes, in->bytes);
+  assert_null(again.owned);
+  mp_ingest_clear(&again);
+}
+
+/* Bytes protobuf-c does not keep in the decoded event were never redacted:
+ * they must not reach the journal. A string is kept only up to an embedded
+ * NUL; a field sent twice keeps its last value. */
+static void bytes_the_decoder_drops_are_not_journaled(void **state) {
+  (void)state;
+  mp_err e;
+  mp_ingest in;
+  size_t sl = strlen(secrets[3]);
+  /* Event{seq=1, parameter{key="lr", value="0.1\0<token>"}} */
+  uint8_t cut[160] = {0x08, 0x01, 0x6a, 0, 0x0a, 0x02, 'l', 'r', 0x12, 0};
+  cut[9] = (uint8_t)(4 + sl);
+  memcpy(cut + 10, "0.1", 4);
+  memcpy(cut + 14, secrets[3], sl);
+  cut[3] = (uint8_t)(10 + sl);
+  size_t cutlen = 14 + sl;
+  assert_int_equal(mp_ingest_event(cut, cutlen, &in, &e), 0);
+  assert_string_equal(in.ev->parameter->value, "0.1");
+  assert_int_equal(in.flags, 0);
+  assert_non_null(in.owned);
+  assert_clean(in.bytes, in.len);
+  assert_fixed_point(&in);
+  mp_ingest_clear(&in);
+
+  /* Event{seq=1, annotation{key="note", text=<token>, text="fine"}}: the
+   * token is overwritten by the second text, and must not be journaled */
+  uint8_t twice[160] = {0x08, 0x01, 0x82, 0x01, 0, 0x0a, 0x04, 'n', 'o', 't', 'e', 0x12, (uint8_t)sl};
+  memcpy(twice + 13, secrets[3], sl);
+  memcpy(twice + 13 + sl, "\x12\x04" "fine", 6);
+  twice[4] = (uint8_t)(6 + 2 + sl + 6);
+  assert_int_equal(mp_ingest_event(twice, 13 + sl + 6, &in, &e), 0);
+  assert_string_equal(in.ev->annotation->text, "fine");
+  assert_non_null(in.owned);
+  assert_clean(in.bytes, in.len);
+  assert_fixed_point(&in);
+  mp_ingest_clear(&in);
+
+  /* The same size is not the same bytes: an artifact whose path hides
+   * "xyz" behind a NUL (4 bytes lost) and whose role -1 comes as a 6-byte
+   * varint (re-encoded in 10: 4 bytes gained). */
+  static const uint8_t same_size[] = {0x08, 0x01, 0x72, 0x0f, 0x0a, 0x06, 'a', 'b', 0,   'x', 'y',
+                                      'z',  0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+  assert_int_equal(mp_ingest_event(same_size, sizeof same_size, &in, &e), 0);
+  assert_string_equal(in.ev->artifact->path, "ab");
+  assert_int_equal(in.len, sizeof same_size);
+  assert_non_null(in.owned);
+  assert_null(memmem(in.bytes, in.len, "xyz", 3));
+  assert_fixed_point(&in);
+  mp_ingest_clear(&in);
+}
+
+/* Whether an unknown field looks like a credential is decided on its own
+ * bytes, so the verdict survives the re-encoding that moves its neighbours. */
+static void unknown_field_verdict_survives_reencoding(void **state) {
+  (void)state;
+  mp_err e;
+  mp_ingest in;
+  /* Event{dataset{name "x" twice (a re-encoding), field 8 = 74}}: 0x40 is '@' */
+  static const uint8_t ev[] = {0x08, 0x01, 0x5a, 0x08, 0x0a, 0x01, 'y', 0x40, 0x4a, 0x0a, 0x01, 'x'};
+  assert_int_equal(mp_ingest_event(ev, sizeof ev, &in, &e), 0);
+  assert_int_equal(in.flags, 0);
+  assert_int_equal(in.ev->dataset->base.n_unknown_fields, 1);
+  assert_non_null(in.owned);
+  assert_fixed_point(&in);
+  mp_ingest_clear(&in);
+  /* field number 0, which protobuf-c keeps from a two-byte tag but would
+   * refuse once re-encoded in one: not an event */
+  static const uint8_t zero[] = {0x08, 0x01, 0x82, 0x00, 0x01, 'x'};
+  assert_int_equal(mp_ingest_event(zero, sizeof zero, &in, &e), MP_EPARSE);
 }
 
 int main(void) {
@@ -272,6 +372,8 @@ int main(void) {
       cmocka_unit_test(records_become_leaf_hashes),
       cmocka_unit_test(unknown_fields_kept_unless_secret),
       cmocka_unit_test(hello_redacted),
+      cmocka_unit_test(bytes_the_decoder_drops_are_not_journaled),
+      cmocka_unit_test(unknown_field_verdict_survives_reencoding),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,9 +3,11 @@
  * short-cuts: what the preload hook's encoder writes is taken, with the same
  * kind, seq and path; whenever it takes a frame (every byte of several frames
  * changed to every value, every cut, random insertions), protobuf-c decodes
- * that frame to the same event, which redaction leaves unchanged; it leaves
+ * that frame to the same event, which redaction leaves unchanged and which
+ * re-encodes to the frame's own bytes; it leaves
  * to protobuf-c every frame that needs more (a secret in the path, a digest,
- * a size, unknown or repeated fields, a NUL or nothing in the path). */
+ * a size, unknown or repeated fields, a NUL or nothing in the path, another
+ * encoding than protobuf-c's). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +147,28 @@ static void others_left_to_protobuf_c(void **state) {
   uint8_t *q = memchr(f, '?', n);
   *q = '\0';
   assert_int_equal(mp_ingest_path_event(f, n, &pe), 0);
+  /* the same event encoded another way than protobuf-c's: the journal keeps
+   * only canonical bytes, so protobuf-c's path re-encodes these */
+  static const uint8_t reordered[] = {0x52, 0x04, 0x0a, 0x02, '/', 'a', 0x08, 0x05};
+  static const uint8_t long_seq[] = {0x08, 0x85, 0x00, 0x52, 0x04, 0x0a, 0x02, '/', 'a'};
+  static const uint8_t zero_seq[] = {0x08, 0x00, 0x52, 0x04, 0x0a, 0x02, '/', 'a'};
+  static const uint8_t zero_nanos[] = {0x08, 0x05, 0x12, 0x04, 0x08, 0x01, 0x10, 0x00, 0x52, 0x04, 0x0a, 0x02, '/', 'a'};
+  static const uint8_t wide_nanos[] = {0x08, 0x05, 0x12, 0x06, 0x10, 0x81, 0x80, 0x80, 0x80, 0x10,
+                                       0x52, 0x04, 0x0a, 0x02, '/', 'a'};
+  static const uint8_t nanos_first[] = {0x12, 0x04, 0x10, 0x01, 0x08, 0x01, 0x52, 0x04, 0x0a, 0x02, '/', 'a'};
+  const struct { const uint8_t *b; size_t n; } other[] = {
+      {reordered, sizeof reordered}, {long_seq, sizeof long_seq},     {zero_seq, sizeof zero_seq},
+      {zero_nanos, sizeof zero_nanos}, {wide_nanos, sizeof wide_nanos}, {nanos_first, sizeof nanos_first}};
+  for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+    assert_int_equal(mp_ingest_path_event(other[i].b, other[i].n, &pe), 0);
+    mp_ingest in;
+    mp_err e;
+    assert_int_equal(mp_ingest_event(other[i].b, other[i].n, &in, &e), 0);
+    assert_int_equal(in.flags, 0);
+    assert_non_null(in.owned);
+    assert_int_equal(mp_ingest_path_event(in.bytes, in.len, &pe), 1); /* its canonical form is taken */
+    mp_ingest_clear(&in);
+  }
 }
 
 /* Every byte to every value, every cut, random insertions: whatever is

@@ -6,8 +6,9 @@
 #
 # Data: tests/tools/gen_provenance --bulk signs BENCH_INDEX_RECORDS (default
 # 100,000) statements with ~300 dependencies each (32 signing keys), in
-# chunks of 10,000 records (10 files of 1,000) that are indexed into both
-# backends and deleted, so /tmp never holds more than one chunk besides the
+# chunks of 10,000 records, one envelope a file as `mlprov run` writes them
+# (BENCH_INDEX_PER_FILE=1000: JSON Lines files of 1,000), that are indexed
+# into both backends and deleted, so /tmp never holds more than one chunk besides the
 # two databases (about 4 GB and 3 GB at full size, deleted at the end).
 # PostgreSQL is a throw-away server (tests/integration/pg.sh) with durable
 # commits (fsync on) and server-sized buffers. Query latency is the wall time
@@ -21,6 +22,7 @@ case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
 M="$B/mlprov"
 GEN="$B/tests/tools/gen_provenance"
 N=${BENCH_INDEX_RECORDS:-100000}
+PER_FILE=${BENCH_INDEX_PER_FILE:-1}
 CHUNK=10000
 [ "$N" -lt "$CHUNK" ] && CHUNK=$N
 T=$(mktemp -d "${TMPDIR:-/tmp}/mlprov-bench-index.XXXXXX")
@@ -46,12 +48,12 @@ json_num() { sed -n "s/.*\"$1\": \([0-9.e+-]*\).*/\1/p" | head -1; }
 
 gen_s=0 sq_s=0 pg_s=0 sq_w=0 pg_w=0 sq_cpu=0 pg_cpu=0
 TIMEFORMAT="%U + %S" # CPU seconds (user + system) of `index add`
-echo "generating and indexing $N records (~300 dependencies each) in chunks of $CHUNK"
+echo "generating and indexing $N records (~300 dependencies each, $PER_FILE a file) in chunks of $CHUNK"
 for ((first = 0; first < N; first += CHUNK)); do
   n=$((N - first < CHUNK ? N - first : CHUNK))
   rm -f "$T/chunk"/*
   t0=$(now)
-  "$GEN" "${KEYS[@]}" --out "$T/chunk" --bulk "$n" --first "$first" --per-file 1000 --threads 2 || exit 2
+  "$GEN" "${KEYS[@]}" --out "$T/chunk" --bulk "$n" --first "$first" --per-file "$PER_FILE" --threads 2 || exit 2
   t1=$(now)
   { time "$M" index add --db "$SQ" "${PUBS[@]}" --json "$T/chunk" >"$T/sq.json"; } 2>"$T/sq.cpu" ||
     { cat "$T/sq.json"; exit 2; }

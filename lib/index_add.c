@@ -1,5 +1,18 @@
 /* index_add.c — `mlprov index add`: read attestation files, verify every
- * envelope, decompose it and write it, one transaction per file.
+ * envelope, decompose it and write it, each file whole or not at all.
+ *
+ * A commit costs every page its transaction dirtied, written to the log:
+ * for a one-record file, ~300 scattered pages of the package links. So files
+ * whose every piece is already verified when their turn to be written comes
+ * (the usual file of one envelope, or a few) share a transaction, committed
+ * once it holds BATCH_RECORDS records or has been open BATCH_SECONDS (and at
+ * the end): nothing but a failure of the index itself can stop such a file
+ * half-way, and that stops the run. A file still being read, or with a piece
+ * that failed, is written in a transaction of its own, rolled back when a
+ * piece fails. Readers see whole files only either way. A batch whose commit
+ * fails reports each of its files as not written. (SQLite savepoints, one a
+ * file, would have served too, but they make every statement of a large
+ * transaction pay for its statement journal.)
  *
  * Verification and decomposition (the statement read into a flat tree,
  * jsonflat.h: jansson's allocations cost 1 ms for 300 dependencies) run on
@@ -294,6 +307,9 @@ static int write_doc(mp_index *idx, const mp_index_doc *d, const char *path, mp_
 
 /* --- the run ---------------------------------------------------------------- */
 
+#define BATCH_RECORDS 8192
+#define BATCH_SECONDS 5.0
+
 typedef struct run {
   mp_index *idx;
   const mp_index_add_opts *o;
@@ -303,7 +319,11 @@ typedef struct run {
   size_t in_file;           /* file being read */
   mp_attest_reader *reader;
   size_t cur;               /* file being written (SIZE_MAX: none) */
-  int in_tx;
+  int in_tx;                /* a transaction is open: the batch's, or the current file's alone */
+  int alone;                /* the current file has a transaction of its own */
+  size_t batch_first;       /* the transaction's first file */
+  size_t batch_records;
+  double batch_start;
   size_t written_in_file;
 } run;
 
@@ -349,25 +369,6 @@ static int next_piece(run *R, slot *s) {
   return 0;
 }
 
-static int finish_file(run *R, mp_err *e) {
-  if (R->cur == (size_t)-1) return 0;
-  mp_index_file_result *fr = &R->res->files[R->cur];
-  int rc = 0;
-  if (R->in_tx) {
-    double t = now_s();
-    if (fr->rc == 0) {
-      rc = mp_index_commit(R->idx, e);
-    } else {
-      mp_index_rollback(R->idx);
-      fr->added = fr->present = fr->upgraded = fr->unverified = 0;
-    }
-    R->res->write_seconds += now_s() - t;
-    R->in_tx = 0;
-  }
-  R->cur = (size_t)-1;
-  return rc;
-}
-
 static void file_failed(run *R, size_t f, int rc, const char *msg) {
   mp_index_file_result *fr = &R->res->files[f];
   if (fr->rc) return;
@@ -375,10 +376,73 @@ static void file_failed(run *R, size_t f, int rc, const char *msg) {
   fr->error = strdup(msg);
 }
 
+/* The batch's transaction is gone: none of its files was written. */
+static void batch_lost(run *R, size_t upto, const char *why) {
+  char msg[MP_ERR_MSG_MAX + 32];
+  snprintf(msg, sizeof msg, "not written: %s", why);
+  for (size_t f = R->batch_first; f <= upto && f < R->res->nfiles; f++) {
+    mp_index_file_result *fr = &R->res->files[f];
+    fr->added = fr->present = fr->upgraded = fr->unverified = 0;
+    file_failed(R, f, MP_EIO, msg);
+  }
+}
+
+static int commit_batch(run *R, mp_err *e) {
+  if (!R->in_tx) return 0;
+  double t = now_s();
+  int rc = mp_index_commit(R->idx, e);
+  R->res->write_seconds += now_s() - t;
+  R->in_tx = 0;
+  if (rc) batch_lost(R, R->cur == (size_t)-1 ? R->res->nfiles : R->cur, e->msg);
+  return rc;
+}
+
+/* Ends the current file. A file alone commits, or rolls back when it failed;
+ * a batched one leaves the batch to commit when it is full (or last). */
+static int finish_file(run *R, int last, mp_err *e) {
+  int rc = 0;
+  if (R->cur != (size_t)-1 && R->alone && R->in_tx) {
+    mp_index_file_result *fr = &R->res->files[R->cur];
+    if (fr->rc == 0) {
+      rc = commit_batch(R, e);
+    } else {
+      mp_index_rollback(R->idx);
+      R->in_tx = 0;
+      fr->added = fr->present = fr->upgraded = fr->unverified = 0;
+    }
+  } else if (R->in_tx &&
+             (last || R->batch_records >= BATCH_RECORDS || now_s() - R->batch_start >= BATCH_SECONDS)) {
+    rc = commit_batch(R, e);
+  }
+  R->alone = 0;
+  if (last) R->cur = (size_t)-1;
+  return rc;
+}
+
+/* 1 when every piece of file f has been read and verified without error:
+ * then nothing but the index can fail while it is written. Waits for the
+ * pieces in flight; 0 when the reader is still in the file (more pieces
+ * than the window holds) or a piece failed. */
+static int file_ready(run *R, size_t f) {
+  if (R->in_file <= f) return 0;
+  pipeline *p = &R->p;
+  int ok = 1;
+  pthread_mutex_lock(&p->mu);
+  for (size_t k = p->next_write; ok && k < p->next_submit; k++) {
+    slot *s = &p->slots[k % p->window];
+    if (s->file != f) break; /* pieces are in file order */
+    while (s->state != SLOT_DONE) pthread_cond_wait(&p->done, &p->mu);
+    ok = s->rc == 0;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return ok;
+}
+
 /* Writes one finished slot; non-zero only for a failure of the index. */
 static int write_slot(run *R, slot *s, mp_err *e) {
-  if (s->file != R->cur) {
-    int rc = finish_file(R, e);
+  int new_file = s->file != R->cur;
+  if (new_file) {
+    int rc = finish_file(R, 0, e);
     if (rc) return rc;
     R->cur = s->file;
     R->written_in_file = 0;
@@ -391,12 +455,20 @@ static int write_slot(run *R, slot *s, mp_err *e) {
   }
   double t = now_s();
   int rc = 0;
+  if (new_file && !file_ready(R, s->file)) { /* a transaction of its own */
+    if ((rc = commit_batch(R, e))) goto out;
+    R->alone = 1;
+  }
   if (!R->in_tx) {
     if ((rc = mp_index_begin(R->idx, e))) goto out;
     R->in_tx = 1;
+    R->batch_first = s->file;
+    R->batch_records = 0;
+    R->batch_start = t;
   }
   for (size_t i = 0; i < s->ndocs; i++) {
     if ((rc = write_doc(R->idx, s->docs[i], s->path, fr, e))) goto out;
+    R->batch_records++;
     R->written_in_file++;
     if (R->o->on_record) R->o->on_record(R->o->ctx, s->path, R->written_in_file);
   }
@@ -453,10 +525,12 @@ static int pipeline_run(run *R, unsigned nthreads, mp_err *e) {
   pthread_mutex_unlock(&p->mu);
   for (unsigned i = 0; i < started; i++) pthread_join(th[i], NULL);
   for (size_t i = 0; i < p->window; i++) slot_clear(&p->slots[i]);
-  if (rc == 0) rc = finish_file(R, e);
-  else if (R->in_tx) {
+  if (rc == 0) {
+    rc = finish_file(R, 1, e);
+  } else if (R->in_tx) {
     mp_index_rollback(R->idx);
     R->in_tx = 0;
+    batch_lost(R, R->cur, e->msg);
   }
   free(th);
   free(p->slots);

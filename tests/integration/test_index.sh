@@ -46,6 +46,7 @@ p2 minutes=111 dataset=pause-data
 p3 minutes=112 dataset=pause-data
 up1 minutes=120 dataset=up-data
 EOF
+for n in 1 2 3 4 5 6 7; do echo "bt0$n minutes=$((130 + n)) dataset=bt-data"; done >"$T/batch.spec"
 # attestation_packages rows go in 64, 16 and 1 at a time: records of 0, 1,
 # 15, 16, 17 and 300 packages, and one naming two packages twice (17
 # distinct), each its own file (lk*) and all in one file (lm*)
@@ -94,6 +95,14 @@ $PY -c 'import json,sys; e=json.loads(open(sys.argv[1]).readline()); e["signatur
 head -c 700 "$T/extra/tx2.intoto.jsonl" >"$T/bad/corrupt.intoto.jsonl"
 cat "$T/extra/tx1.intoto.jsonl" "$T/bad/tampered.intoto.jsonl" >"$T/bad/mixed.intoto.jsonl"
 cat "$T/extra/p1.intoto.jsonl" "$T/extra/p2.intoto.jsonl" "$T/extra/p3.intoto.jsonl" >"$T/pause.jsonl"
+# one-envelope files share a transaction: bad files among them (corrupted;
+# a good line then a tampered one) are skipped whole, the others all kept
+mkdir -p "$T/batch-src" "$T/batch"
+"$GEN" --key "$T/keys/p256.pem" --out "$T/batch-src" --spec "$T/batch.spec" >>"$T/manifest"
+for n in 1 2 4 7; do cp "$T/batch-src/bt0$n.intoto.jsonl" "$T/batch/"; done
+head -c 900 "$T/batch-src/bt03.intoto.jsonl" >"$T/batch/bt03-corrupt.intoto.jsonl"
+flip_sig "$T/batch-src/bt06.intoto.jsonl" "$T/bt06-tampered.jsonl"
+cat "$T/batch-src/bt05.intoto.jsonl" "$T/bt06-tampered.jsonl" >"$T/batch/bt05-mixed.intoto.jsonl"
 
 # Names of the models in a query's text output (subject lines are
 # "  sha256:HEX name [role]"), sorted, via the manifest. Plain shell tools:
@@ -282,6 +291,11 @@ PY
   expect_exit 2 "$b: a directory without attestation files is an error" "$MLPROV" index add --db "$DB" $K "$T/empty"
   expect_grep "$b: says so" 'no \*\.intoto\.jsonl or \*\.intoto\.json file' "$T/err"
   expect_count "$b: index consistent: 51 records" 51 --since 2000-01-01
+  expect_exit 2 "$b: a directory of one-envelope files, two of them bad" "$MLPROV" index add --db "$DB" $K "$T/batch"
+  expect_grep "$b: the good ones added, the bad ones skipped" '^4 added .* 2 files skipped' "$T/out"
+  expect_grep "$b: the corrupted one named" 'skipped .*bt03-corrupt.intoto.jsonl' "$T/err"
+  expect_grep "$b: the mixed one named by its line" 'bt05-mixed.intoto.jsonl line 2' "$T/err"
+  expect_names "$b: exactly the good files, none of the mixed one" "bt01 bt02 bt04 bt07" --dataset bt-data
 
   # a reader while a file is half written sees the state before it
   rm -f "$T/paused" "$T/go"
@@ -290,7 +304,7 @@ PY
   while [ ! -e "$T/paused" ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
   check "$b: writer paused inside its transaction" test -e "$T/paused"
   expect_count "$b: concurrent reader: none of the file yet" 0 --dataset pause-data
-  expect_count "$b: concurrent reader: the rest intact" 51 --since 2000-01-01
+  expect_count "$b: concurrent reader: the rest intact" 55 --since 2000-01-01
   touch "$T/go"
   check "$b: writer finished" wait $pid
   expect_count "$b: after commit: the whole file" 3 --dataset pause-data
@@ -314,10 +328,10 @@ PY
   expect_exit 2 "$b: newer schema refused" "$MLPROV" index query --db "$DB" --since 2000-01-01
   expect_grep "$b: says so" 'schema version 99 is newer' "$T/err"
   $2 "DELETE FROM mlprov_schema WHERE version = 99"
-  expect_count "$b: usable again" 56 --since 2000-01-01
+  expect_count "$b: usable again" 60 --since 2000-01-01
 
   expect_exit 0 "$b: export" "$MLPROV" index export --db "$DB" --output "$T/export-$b.jsonl"
-  expect_grep "$b: export count" 'exported 56 attestations' "$T/err"
+  expect_grep "$b: export count" 'exported 60 attestations' "$T/err"
 
   # package rows at the multi-row insert boundaries, one file (transaction)
   # a record and all records in one file
@@ -368,7 +382,7 @@ if pg_start; then
     cmp <(sha_set "$T/export-sqlite.jsonl") <(sha_set "$T/export-postgresql.jsonl")
   expect_exit 0 "the sqlite export added to postgresql: all already there" \
     "$MLPROV" index add --db "$PG_URL" $K --unverified "$T/export-sqlite.jsonl"
-  expect_grep "nothing new" '^0 added \(0 unverified\), 56 already indexed' "$T/out"
+  expect_grep "nothing new" '^0 added \(0 unverified\), 60 already indexed' "$T/out"
 else
   not_ok "throw-away PostgreSQL server started" "see stderr above; make deps installs postgresql"
 fi
@@ -376,7 +390,7 @@ fi
 # rebuild from an export: same envelopes, same verification state
 DB="$T/rebuilt.db"
 expect_exit 0 "rebuild an index from the export" "$MLPROV" index add --db "$DB" $K --unverified "$T/export-sqlite.jsonl"
-expect_grep "all 56 added, 1 of them unverified" '^56 added \(1 unverified\)' "$T/out"
+expect_grep "all 60 added, 1 of them unverified" '^60 added \(1 unverified\)' "$T/out"
 "$MLPROV" index export --db "$DB" --output "$T/export-rebuilt.jsonl" 2>/dev/null
 check "rebuilt export has the same envelopes" \
   cmp <(sha_set "$T/export-sqlite.jsonl") <(sha_set "$T/export-rebuilt.jsonl")

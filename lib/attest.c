@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attestation.pb-c.h"
@@ -384,6 +385,12 @@ int mp_attest_verify_pb(const mp_attest_entry *ent, const mp_key *const *keys, s
 
 /* --- piecewise reading -------------------------------------------------------- */
 
+/* A file of up to WHOLE_MAX bytes (every file `mlprov run` writes) is read
+ * at once, in one system call, and its pieces are cut from that buffer (a
+ * file of one envelope is handed over whole, not copied); a larger one (an
+ * export) is read line by line. */
+#define WHOLE_MAX ((off_t)16 << 20)
+
 struct mp_attest_reader {
   FILE *f;
   char *path;
@@ -391,6 +398,8 @@ struct mp_attest_reader {
   int line;
   char *pending; /* first line, already read while detecting */
   size_t pending_len;
+  uint8_t *whole; /* the file, when read at once (f is then NULL) */
+  size_t whole_len, off;
 };
 
 /* True when text holds exactly one JSON object: braces and brackets balance
@@ -401,14 +410,20 @@ static int one_json_object(const char *s, size_t n) {
   size_t i = 0;
   while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
   if (i == n || s[i] != '{') return 0;
-  int depth = 0, in_str = 0;
+  int depth = 0;
   for (; i < n; i++) {
     char c = s[i];
-    if (in_str) {
-      if (c == '\\') i++;
-      else if (c == '"') in_str = 0;
-    } else if (c == '"') {
-      in_str = 1;
+    if (c == '"') { /* to the closing quote: the next one after an even run of backslashes */
+      size_t from = i + 1;
+      for (;;) {
+        const char *q = memchr(s + from, '"', n - from);
+        if (!q) return 0;
+        size_t k = (size_t)(q - s), bs = 0;
+        while (k - bs > i + 1 && s[k - bs - 1] == '\\') bs++;
+        from = k + 1;
+        if (bs % 2 == 0) break;
+      }
+      i = from - 1;
     } else if (c == '{' || c == '[') {
       depth++;
     } else if (c == '}' || c == ']') {
@@ -423,6 +438,19 @@ int mp_attest_reader_open(const char *path, mp_attest_reader **out, mp_err *e) {
   if (!r || !(r->path = strdup(path))) {
     free(r);
     return mp_err_set(e, MP_ENOMEM, "out of memory");
+  }
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= WHOLE_MAX) {
+    int rc = mp_read_file(path, MP_ENVELOPE_MAX, &r->whole, &r->whole_len, e);
+    if (rc) {
+      mp_attest_reader_close(r);
+      return mp_err_prefix(e, "reading provenance");
+    }
+    const uint8_t *nl = memchr(r->whole, '\n', r->whole_len);
+    size_t first = nl ? (size_t)(nl - r->whole) + 1 : r->whole_len;
+    r->jsonl = first > 0 && one_json_object((const char *)r->whole, first);
+    *out = r;
+    return 0;
   }
   if (!(r->f = fopen(path, "re"))) {
     int rc = mp_err_errno(e, MP_EIO, errno, "reading provenance %s", path);
@@ -448,8 +476,51 @@ int mp_attest_reader_open(const char *path, mp_attest_reader **out, mp_err *e) {
   return 0;
 }
 
+static int blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* The next non-blank line of a file read at once. */
+static int whole_next(mp_attest_reader *r, uint8_t **data, size_t *len, int *line, mp_err *e) {
+  if (r->jsonl == 0) { /* one JSON document: the file */
+    r->jsonl = -1;
+    *data = r->whole;
+    *len = r->whole_len;
+    *line = 0;
+    r->whole = NULL;
+    return 1;
+  }
+  while (r->off < r->whole_len) {
+    const uint8_t *p = r->whole + r->off;
+    const uint8_t *nl = memchr(p, '\n', r->whole_len - r->off);
+    size_t n = nl ? (size_t)(nl - p) + 1 : r->whole_len - r->off;
+    size_t start = r->off;
+    r->off += n;
+    r->line++;
+    size_t a = 0;
+    while (a < n && blank(p[a])) a++;
+    if (a == n) continue;
+    size_t rest = r->off;
+    while (rest < r->whole_len && blank(r->whole[rest])) rest++;
+    *line = r->line;
+    *len = n;
+    if (start == 0 && rest == r->whole_len) { /* the file's one envelope: the buffer itself */
+      *data = r->whole;
+      r->whole[n] = '\0'; /* a blank byte or the terminator */
+      r->whole = NULL;
+      r->jsonl = -1;
+      return 1;
+    }
+    if (!(*data = malloc(n + 1))) return mp_err_set(e, MP_ENOMEM, "out of memory");
+    memcpy(*data, p, n);
+    (*data)[n] = '\0';
+    return 1;
+  }
+  r->jsonl = -1;
+  return 0;
+}
+
 int mp_attest_reader_next(mp_attest_reader *r, uint8_t **data, size_t *len, int *line, mp_err *e) {
   if (r->jsonl == -1) return 0;
+  if (!r->f) return whole_next(r, data, len, line, e);
   if (r->jsonl == 0) {
     r->jsonl = -1;
     *line = 0;
@@ -493,6 +564,7 @@ int mp_attest_reader_next(mp_attest_reader *r, uint8_t **data, size_t *len, int 
 void mp_attest_reader_close(mp_attest_reader *r) {
   if (!r) return;
   if (r->f) fclose(r->f);
+  free(r->whole);
   free(r->pending);
   free(r->path);
   free(r);

@@ -127,7 +127,8 @@ static int add_package(mp_index_doc *d, mp_jv rd, mp_jv ann) {
   k->lname = lname;
   k->version = version;
   k->digest = digest_of(d, mp_jflat_get(st, rd, "digest"));
-  return 0;
+  k->keyed = 0;
+  return mp_pkgcache_key(k);
 }
 
 static int add_dep(mp_index_doc *d, mp_jv rd) {

@@ -23,6 +23,12 @@
 /* Strings are never NULL: "" when absent. */
 typedef struct mp_index_pkg {
   const char *purl, *base, *name, *lname, *version, *digest;
+  /* the identity's lengths and hash for the package-id cache, worked out
+   * where the document is built (mp_pkgcache_key) so that the writing
+   * thread, which every record waits for, only probes; keyed 0: not yet */
+  int keyed;
+  uint32_t key_len[4];
+  uint64_t key_hash;
 } mp_index_pkg;
 
 typedef struct mp_index_subject {
@@ -130,6 +136,8 @@ void mp_pkgcache_free(mp_pkgcache *c);
 /* The entry of p's identity; when absent, adds it (id -1 until set) and sets
  * *added. -1 when out of memory (nothing added). */
 int mp_pkgcache_find_add(mp_pkgcache *c, const mp_index_pkg *p, size_t *entry, int *added);
+/* Fills p's key fields from its identity; -1 when a string is too long. */
+int mp_pkgcache_key(mp_index_pkg *p);
 int64_t mp_pkgcache_id(const mp_pkgcache *c, size_t entry);
 void mp_pkgcache_set_id(mp_pkgcache *c, size_t entry, int64_t id);
 size_t mp_pkgcache_size(const mp_pkgcache *c);

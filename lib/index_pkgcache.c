@@ -124,17 +124,29 @@ static int same(const mp_pkgcache *c, const entry *x, const char *const s[4], co
   return 1;
 }
 
-int mp_pkgcache_find_add(mp_pkgcache *c, const mp_index_pkg *p, size_t *entry_no, int *added) {
+int mp_pkgcache_key(mp_index_pkg *p) {
   const char *s[4] = {p->purl, p->name, p->version, p->digest};
-  uint32_t len[4];
-  size_t total = 0;
   for (int k = 0; k < 4; k++) {
     size_t l = strlen(s[k]);
     if (l > UINT32_MAX) return -1;
-    len[k] = (uint32_t)l;
-    total += l;
+    p->key_len[k] = (uint32_t)l;
   }
-  uint64_t h = hash_pkg(s, len);
+  p->key_hash = hash_pkg(s, p->key_len);
+  p->keyed = 1;
+  return 0;
+}
+
+int mp_pkgcache_find_add(mp_pkgcache *c, const mp_index_pkg *p, size_t *entry_no, int *added) {
+  mp_index_pkg keyed;
+  if (!p->keyed) {
+    keyed = *p;
+    if (mp_pkgcache_key(&keyed)) return -1;
+    p = &keyed;
+  }
+  const char *s[4] = {p->purl, p->name, p->version, p->digest};
+  const uint32_t *len = p->key_len;
+  size_t total = (size_t)len[0] + len[1] + len[2] + len[3];
+  uint64_t h = p->key_hash;
   uint64_t tag = (h >> 32) << 32;
   size_t i = (size_t)h & c->mask;
   for (; c->slot[i]; i = (i + 1) & c->mask) {
@@ -160,7 +172,7 @@ int mp_pkgcache_find_add(mp_pkgcache *c, const mp_index_pkg *p, size_t *entry_no
   x->hash = h;
   x->id = -1;
   x->off = c->used;
-  memcpy(x->len, len, sizeof len);
+  memcpy(x->len, len, sizeof x->len);
   for (int k = 0; k < 4; k++) {
     memcpy(c->arena + c->used, s[k], len[k]);
     c->used += len[k];

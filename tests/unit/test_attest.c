@@ -1,6 +1,7 @@
 /* test_attest.c — attestation files: .intoto.jsonl and .pb written and read
  * back, the signed protobuf twin (fast path) and its consistency with the
- * JSON payload, JSON Lines with several envelopes, Sigstore bundles. */
+ * JSON payload, JSON Lines with several envelopes, Sigstore bundles; the
+ * piecewise reader on files read at once and read line by line alike. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,69 @@ static void jsonl_and_bundles(void **state) {
   mp_key_free(k);
 }
 
+/* The pieces of text as the reader cuts them: "LINE:TEXT|..." (TEXT without
+ * its line end), for a file small enough to be read at once. */
+static void pieces(const char *text, char *out, size_t cap) {
+  char path[] = "/tmp/mlprov-reader-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  mp_attest_reader *r = NULL;
+  mp_err e;
+  assert_int_equal(mp_attest_reader_open(path, &r, &e), 0);
+  uint8_t *d;
+  size_t n, used = 0;
+  int line, rc;
+  out[0] = '\0';
+  while ((rc = mp_attest_reader_next(r, &d, &n, &line, &e)) == 1) {
+    assert_int_equal(d[n], '\0'); /* pieces are NUL-terminated */
+    size_t k = n;
+    while (k && (d[k - 1] == '\n' || d[k - 1] == '\r')) k--;
+    used += (size_t)snprintf(out + used, cap - used, "%d:%.*s|", line, (int)k, (const char *)d);
+    free(d);
+  }
+  assert_int_equal(rc, 0);
+  mp_attest_reader_close(r);
+  unlink(path);
+}
+
+static void reader_pieces(void **state) {
+  (void)state;
+  char got[512];
+  pieces("{\"a\":1}\n", got, sizeof got);
+  assert_string_equal(got, "1:{\"a\":1}|");
+  pieces("{\"a\":1}", got, sizeof got); /* no line end */
+  assert_string_equal(got, "1:{\"a\":1}|");
+  pieces("{\"a\":1}\n\n  \n", got, sizeof got); /* blank lines after the one envelope */
+  assert_string_equal(got, "1:{\"a\":1}|");
+  pieces("{\"a\":1}\n\n{\"b\":2}\r\n \n{\"c\":3}\n", got, sizeof got);
+  assert_string_equal(got, "1:{\"a\":1}|3:{\"b\":2}|5:{\"c\":3}|");
+  pieces("\n{\"a\":1}\n", got, sizeof got); /* a blank first line: not JSON Lines, one document */
+  assert_string_equal(got, "0:\n{\"a\":1}|");
+  pieces("{\n  \"a\": 1\n}\n", got, sizeof got); /* pretty-printed: one document */
+  assert_string_equal(got, "0:{\n  \"a\": 1\n}|");
+  /* quotes, backslashes and braces inside strings do not end the object */
+  pieces("{\"a\":\"x\\\"}{\"}\n{\"b\":\"y\\\\\"}\n", got, sizeof got);
+  assert_string_equal(got, "1:{\"a\":\"x\\\"}{\"}|2:{\"b\":\"y\\\\\"}|");
+  pieces("{\"a\":\"x\\\\\"}}\n", got, sizeof got); /* an even run of backslashes: the string ends */
+  assert_string_equal(got, "0:{\"a\":\"x\\\\\"}}|");
+  pieces("{\"a\":\"unterminated}\n", got, sizeof got);
+  assert_string_equal(got, "0:{\"a\":\"unterminated}|");
+  /* past 16 MiB the file is read line by line: the same pieces */
+  size_t pad = (size_t)17 << 20;
+  char *big = malloc(pad + 64);
+  assert_non_null(big);
+  strcpy(big, "{\"a\":1}\n");
+  memset(big + 8, ' ', pad);
+  strcpy(big + 8 + pad, "\n\n{\"b\":2}\n");
+  pieces(big, got, sizeof got);
+  assert_string_equal(got, "1:{\"a\":1}|4:{\"b\":2}|");
+  free(big);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(write_and_read_both_forms), cmocka_unit_test(jsonl_and_bundles)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(write_and_read_both_forms), cmocka_unit_test(jsonl_and_bundles),
+                                     cmocka_unit_test(reader_pieces)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -309,6 +309,7 @@ static int plain_string(const char **p, const char *end, const char **str, size_
   const char *q = *p;
   if (q >= end || *q != '"') return 0;
   const char *start = ++q;
+  q += mp_json_plain_span(q, (size_t)(end - q));
   while (q < end && *q != '"') {
     if (*q == '\\' || (unsigned char)*q < 0x20) return 0;
     q++;

@@ -169,3 +169,23 @@ uint64_t mp_get_be64(const uint8_t *p) {
   for (int i = 0; i < 8; i++) v = v << 8 | p[i];
   return v;
 }
+
+size_t mp_json_plain_span(const char *s, size_t n) {
+  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  size_t i = 0;
+  /* a byte is flagged when its high bit is set (>= 0x80), or it is '"', '\\'
+   * or below 0x20 (the zero-byte and less-than tricks); a borrow can flag
+   * bytes after a true one only, so the word has one exactly when flagged */
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, q, b;
+    memcpy(&x, s + i, 8);
+    q = x ^ (ones * '"');
+    b = x ^ (ones * '\\');
+    if ((x | ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & highs) break;
+  }
+  for (; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+  }
+  return i;
+}

@@ -33,4 +33,9 @@ size_t mp_b64_encode_into(const uint8_t *in, size_t len, char *out);
 /* Decodes into a malloc'd buffer (*out, *outlen); -1 if malformed or OOM. */
 int mp_b64_decode(const char *in, size_t inlen, uint8_t **out, size_t *outlen);
 
+/* The length of the leading run of s[0, n) that a JSON string holds as it
+ * is: printable ASCII other than '"' and '\\' (8 bytes a step: a DSSE
+ * payload is a 40 kB string). */
+size_t mp_json_plain_span(const char *s, size_t n);
+
 #endif

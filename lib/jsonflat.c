@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
+
 typedef struct node {
   const char *key; /* member key (NULL for array elements and the root) */
   union {
@@ -128,12 +130,7 @@ static char *put_utf8(char *w, uint32_t cp) {
 static int read_string(parser *ps, const char **out, uint32_t *len) {
   char *r = ps->p + 1, *end = ps->end;
   char *start = r;
-  /* fast path: no escape, ASCII */
-  while (r < end) {
-    unsigned char c = (unsigned char)*r;
-    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-    r++;
-  }
+  r += mp_json_plain_span(r, (size_t)(end - r)); /* fast path: no escape, ASCII */
   char *w = r;
   for (;;) {
     if (r >= end) return fail_at(ps, ps->p, "premature end of input in a string");

@@ -227,6 +227,35 @@ static void hex_round_trip(void **state) {
   assert_false(mp_is_lower_hex("abc"));
 }
 
+/* The word-at-a-time span against a byte-at-a-time reference: every byte
+ * value at every position of strings of every length up to 40, and stopping
+ * at the first of two stoppers. */
+static size_t plain_span_reference(const char *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+    i++;
+  }
+  return i;
+}
+
+static void json_plain_span_same_as_reference(void **state) {
+  (void)state;
+  char buf[48];
+  for (size_t n = 0; n <= 40; n++) {
+    memset(buf, 'A', sizeof buf);
+    assert_int_equal(mp_json_plain_span(buf, n), n);
+    for (size_t at = 0; at < n; at++)
+      for (int v = 0; v < 256; v++) {
+        memset(buf, 'a' + (int)(at % 26), sizeof buf);
+        buf[at] = (char)v;
+        if (at + 3 < n) buf[at + 3] = '"';
+        assert_int_equal(mp_json_plain_span(buf, n), plain_span_reference(buf, n));
+      }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(b64_rfc4648_vectors),
@@ -237,6 +266,7 @@ int main(void) {
       cmocka_unit_test(b64_rejects_bad_byte_anywhere),
       cmocka_unit_test(b64_same_as_reference),
       cmocka_unit_test(hex_round_trip),
+      cmocka_unit_test(json_plain_span_same_as_reference),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

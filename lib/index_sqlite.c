@@ -14,7 +14,11 @@
  * run on a thread of their own with its own connection, started by the first
  * write transaction: left to SQLite, each one runs inside the commit that crosses its
  * threshold, on the thread every record waits for (a fifth of its time when
- * adding). The writer's automatic checkpoints are then off. */
+ * adding). The writer's automatic checkpoints are then off. The log starts
+ * over only when a write transaction begins with every frame copied, which
+ * a writer that begins the next transaction at once never sees: past
+ * WAL_RESTART_FRAMES, the writer's next transaction waits for the
+ * checkpointer to finish first, so the log stays about that size. */
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -27,6 +31,7 @@
 #include "index_int.h"
 
 #define READER_CACHE "-2048" /* KiB */
+#define WAL_RESTART_FRAMES 262144 /* pages: 1 GiB of log */
 
 enum { S_PKG_GET, S_PKG_INS, S_ATT, S_ENV, S_SUBJ, S_DS, S_LINK, S_LINK16, S_LINK64, S_LIN, S_SIG, S_COUNT };
 
@@ -65,6 +70,7 @@ typedef struct checkpointer {
   pthread_cond_t cv;
   int running;
   int pending; /* commits since the last checkpoint began */
+  int busy;    /* a checkpoint is running */
   int stop;
   sqlite3 *db;
 } checkpointer;
@@ -73,6 +79,7 @@ struct mp_idb {
   sqlite3 *db;
   char *path;
   checkpointer *ck;
+  int wal_frames; /* frames in the log after the last commit */
   sqlite3_stmt *st[S_COUNT];
   link *links, *tmp; /* held back rows; tmp: the sort's second buffer */
   size_t nlinks, cap;
@@ -118,11 +125,14 @@ static void *checkpoint_loop(void *arg) {
     while (!ck->pending && !ck->stop) pthread_cond_wait(&ck->cv, &ck->mu);
     if (!ck->pending) break;
     ck->pending = 0;
+    ck->busy = 1;
     pthread_mutex_unlock(&ck->mu);
     /* PASSIVE: copies what is committed, never waits for the writer or a
      * reader; a failure leaves the frames in the WAL for the next one */
     sqlite3_wal_checkpoint_v2(ck->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     pthread_mutex_lock(&ck->mu);
+    ck->busy = 0;
+    pthread_cond_broadcast(&ck->cv);
   }
   pthread_mutex_unlock(&ck->mu);
   return NULL;
@@ -141,6 +151,13 @@ static void checkpointer_stop(checkpointer *ck) {
   }
   sqlite3_close(ck->db);
   free(ck);
+}
+
+/* The writer's commit hook: the log's size. */
+static int wal_committed(void *ctx, sqlite3 *handle, const char *name, int frames) {
+  (void)handle, (void)name;
+  ((mp_idb *)ctx)->wal_frames = frames;
+  return SQLITE_OK;
 }
 
 /* Before the first write transaction: the checkpointer, and the writer's
@@ -166,7 +183,7 @@ static void checkpointer_start(mp_idb *db) {
       return;
     }
     ck->running = 1;
-    sqlite3_wal_autocheckpoint(db->db, 0);
+    sqlite3_wal_hook(db->db, wal_committed, db); /* replaces the automatic checkpoints */
   }
 }
 
@@ -176,9 +193,22 @@ static void checkpoint_soon(mp_idb *db) {
   if (!ck || !ck->running) return;
   pthread_mutex_lock(&ck->mu);
   ck->pending = 1;
-  pthread_cond_signal(&ck->cv);
+  pthread_cond_broadcast(&ck->cv);
   pthread_mutex_unlock(&ck->mu);
 }
+
+/* Before a write transaction: when the log has grown past its bound, waits
+ * until every committed frame is copied, so that the transaction's first
+ * write starts the log over. */
+static void checkpoint_catch_up(mp_idb *db) {
+  checkpointer *ck = db->ck;
+  if (!ck || !ck->running || db->wal_frames < WAL_RESTART_FRAMES) return;
+  pthread_mutex_lock(&ck->mu);
+  while (ck->pending || ck->busy) pthread_cond_wait(&ck->cv, &ck->mu);
+  pthread_mutex_unlock(&ck->mu);
+  db->wal_frames = 0;
+}
+
 
 static void sq_close(mp_idb *db) {
   if (!db) return;
@@ -310,6 +340,7 @@ static int sq_exec_flushed(mp_idb *db, const char *sql, mp_err *e) {
 
 static int sq_begin(mp_idb *db, mp_err *e) {
   checkpointer_start(db);
+  checkpoint_catch_up(db);
   return sq_exec_flushed(db, "BEGIN IMMEDIATE", e);
 }
 static int sq_commit(mp_idb *db, mp_err *e) {

@@ -162,7 +162,7 @@ static void package_cache_survives_rollback(void **state) {
   mp_err e;
   mp_index *idx = NULL;
   assert_int_equal(mp_index_open(db, 1, &idx, &e), 0);
-  mp_index_pkg p = {"pkg:pypi/x@1", "pkg:pypi/x", "x", "x", "1", ""};
+  mp_index_pkg p = {.purl = "pkg:pypi/x@1", .base = "pkg:pypi/x", .name = "x", .lname = "x", .version = "1", .digest = ""};
   int64_t id1 = 0, id2 = 0, id3 = 0;
   assert_int_equal(mp_index_begin(idx, &e), 0);
   assert_int_equal(mp_index_package_ids(idx, &p, 1, &id1, &e), 0);

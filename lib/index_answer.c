@@ -6,14 +6,19 @@
  * the tree was a good part of a query's time).
  *
  * The dump is byte for byte what jansson's json_dump_callback writes for the
- * whole object (mp_index_query_run builds it): jansson writes every value,
- * the head's and each record; only the frame — the top-level object around
- * them and the arrays of the lists — is laid out here, the way jansson's
- * dump.c lays out objects and arrays (tests/unit/test_index.c compares). */
+ * whole object (mp_index_query_run builds it): the frame — the top-level
+ * object, the arrays of the lists — and each record's objects and arrays
+ * are laid out here the way jansson's dump.c lays them out; jansson writes
+ * every value that needs any encoding (a string with an escape or non-ASCII
+ * byte, a real, a signed statement's sorted keys). Its dump of a string,
+ * a character at a time, was half of printing a large answer; most strings
+ * here are digests, URIs and names that JSON holds as they are
+ * (tests/unit/test_index.c compares with jansson under every flag). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
 #include "index_rset.h"
 
 #define NOVAL UINT32_MAX
@@ -337,14 +342,69 @@ static int value(dumper *d, json_t *v, unsigned depth, size_t flags) {
   }
 }
 
+/* A string JSON holds as it is (printable ASCII but '"' and '\\', and no '/'
+ * when that is escaped), quoted; 1 when written so, 0 when it is not such a
+ * string, -1 when the writer failed. */
+static int plain(dumper *d, const char *s, size_t n) {
+  if ((d->flags & JSON_ESCAPE_SLASH) || mp_json_plain_span(s, n) != n) return 0;
+  return out(d, "\"", 1) || out(d, s, n) || out(d, "\"", 1) ? -1 : 1;
+}
+
 /* the key as jansson writes it: a JSON string */
 static int key(dumper *d, const char *k) {
+  int p = plain(d, k, strlen(k));
+  if (p) return p < 0 ? -1 : out(d, d->flags & JSON_COMPACT ? ":" : ": ", d->flags & JSON_COMPACT ? 1 : 2);
   json_t *s = json_string(k);
   d->shift = 0;
   int rc = s ? json_dump_callback(s, shifted, d, d->flags | JSON_ENCODE_ANY) : -1;
   json_decref(s);
   if (rc == 0) rc = out(d, d->flags & JSON_COMPACT ? ":" : ": ", d->flags & JSON_COMPACT ? 1 : 2);
   return rc;
+}
+
+/* v at depth as jansson's do_dump writes it (flags without JSON_SORT_KEYS:
+ * objects in their order). */
+static int walk(dumper *d, json_t *v, unsigned depth) {
+  switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+      size_t n = json_object_size(v), i = 0;
+      if (out(d, "{", 1)) return -1;
+      if (n == 0) return out(d, "}", 1);
+      if (newline(d, depth + 1, 0)) return -1;
+      const char *k;
+      json_t *m;
+      json_object_foreach(v, k, m) {
+        if (key(d, k) || walk(d, m, depth + 1)) return -1;
+        if (++i < n ? out(d, ",", 1) || newline(d, depth + 1, 1) : newline(d, depth, 0)) return -1;
+      }
+      return out(d, "}", 1);
+    }
+    case JSON_ARRAY: {
+      size_t n = json_array_size(v);
+      if (out(d, "[", 1)) return -1;
+      if (n == 0) return out(d, "]", 1);
+      if (newline(d, depth + 1, 0)) return -1;
+      for (size_t i = 0; i < n; i++) {
+        if (walk(d, json_array_get(v, i), depth + 1)) return -1;
+        if (i + 1 < n ? out(d, ",", 1) || newline(d, depth + 1, 1) : newline(d, depth, 0)) return -1;
+      }
+      return out(d, "]", 1);
+    }
+    case JSON_STRING: {
+      int p = plain(d, json_string_value(v), json_string_length(v));
+      if (p) return p < 0 ? -1 : 0;
+      return value(d, v, depth, d->flags);
+    }
+    case JSON_INTEGER: {
+      char buf[32];
+      int n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+      return out(d, buf, (size_t)n);
+    }
+    case JSON_TRUE: return out(d, "true", 4);
+    case JSON_FALSE: return out(d, "false", 5);
+    case JSON_NULL: return out(d, "null", 4);
+    default: return value(d, v, depth, d->flags); /* a real */
+  }
 }
 
 static int list(dumper *d, const mp_index_answer *a, size_t l) {
@@ -355,7 +415,7 @@ static int list(dumper *d, const mp_index_answer *a, size_t l) {
   for (size_t i = 0; i < s->n; i++) {
     /* a record's keys are in order already, but for a signed statement's */
     json_t *r = record_json(a, l, &s->v[i]);
-    int rc = r ? value(d, r, 2, s->v[i].statement ? d->flags : d->flags & ~(size_t)JSON_SORT_KEYS) : -1;
+    int rc = !r ? -1 : s->v[i].statement ? value(d, r, 2, d->flags) : walk(d, r, 2);
     json_decref(r);
     if (rc) return -1;
     if (i + 1 < s->n ? out(d, ",", 1) || newline(d, 2, 1) : newline(d, 1, 0)) return -1;

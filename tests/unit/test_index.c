@@ -257,8 +257,10 @@ static mp_index_answer *answer(int model) {
   const char *att1[14] = {"aa11", "1", NULL, "https://b/1", "inv-1", "1767225570000000", "1767225600000000",
                           "runs/a.intoto.jsonl", "https://slsa.dev/provenance/v1", "git+https://g/r", "https://g/r",
                           "0123", "main", "0"};
-  const char *att2[14] = {"bb22", "0", "bad signature \"x\"/y", "", "", NULL, NULL, "b", "p", "", "", "", "", NULL};
-  const char *subj[3] = {"model.bin", "ab12", "model"}, *subj2[3] = {"ckpt", "sha512:cd", ""};
+  /* strings jansson must encode: quotes, a slash, a backslash, a tab, non-ASCII, DEL */
+  const char *att2[14] = {"bb22", "0", "bad signature \"x\"/y", "b\\\t\xc3\xbc", "", NULL, NULL, "b\x7f", "p", "",
+                          "", "", "", NULL};
+  const char *subj[3] = {"model.bin", "ab12", "model"}, *subj2[3] = {"ckpt \xe6\xa8\xa1\xe5\x9e\x8b", "sha512:cd", ""};
   const char *sig[2] = {"k1", "1"}, *sig2[2] = {"k2", "0"};
   const char *match[3] = {"pkg:pypi/torch@2.1.0", "torch", "2.1.0"};
   const char *ds[5] = {"mnist", "file:///d", "dd", "ee", "60000"}, *ds2[5] = {"x", "", "", "", NULL};

@@ -412,6 +412,21 @@ expect_exit 0 "real runs: the .pb form of a known envelope is a no-op" "$MLPROV"
 expect_grep "real runs: already indexed" '^0 added \(0 unverified\), 1 already indexed' "$T/out"
 cd "$ROOT"
 
+# a batch the index cannot write (no file of it may grow past 64 KiB, the
+# size limit's signal ignored so that the write fails with EFBIG): the run
+# stops, every file of the batch is reported not written and nothing of it
+# is kept; with room, the same files go in whole
+DB="$T/full.db"
+expect_exit 0 "full: an index of the drill" "$MLPROV" index add --db "$DB" $K "$T/drill"
+expect_exit 2 "full: a batch the index cannot write" \
+  bash -c 'trap "" XFSZ; ulimit -f 64 && exec "$@"' limit "$MLPROV" index add --db "$DB" $K "$T/links"
+expect_grep "full: the index's failure reported" 'File too large|disk is full|I/O error' "$T/err"
+expect_grep "full: the batch's files reported not written" 'lk00.intoto.jsonl.*not written' "$T/err"
+expect_count "full: nothing of the batch kept" 50 --since 2000-01-01
+expect_exit 0 "full: with room, the batch goes in" "$MLPROV" index add --db "$DB" $K "$T/links"
+expect_grep "full: all of it" '^7 added' "$T/out"
+expect_count "full: the index holds both" 57 --since 2000-01-01
+
 # where the index is without --db: $MLPROV_INDEX, else $XDG_DATA_HOME/mlprov/
 # index.db (an absolute XDG_DATA_HOME only, as the XDG spec says), else
 # $HOME/.local/share/mlprov/index.db; an empty variable counts as unset

@@ -476,8 +476,6 @@ int mp_attest_reader_open(const char *path, mp_attest_reader **out, mp_err *e) {
   return 0;
 }
 
-static int blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 /* The next non-blank line of a file read at once. */
 static int whole_next(mp_attest_reader *r, uint8_t **data, size_t *len, int *line, mp_err *e) {
   if (r->jsonl == 0) { /* one JSON document: the file */
@@ -488,34 +486,28 @@ static int whole_next(mp_attest_reader *r, uint8_t **data, size_t *len, int *lin
     r->whole = NULL;
     return 1;
   }
-  while (r->off < r->whole_len) {
-    const uint8_t *p = r->whole + r->off;
-    const uint8_t *nl = memchr(p, '\n', r->whole_len - r->off);
-    size_t n = nl ? (size_t)(nl - p) + 1 : r->whole_len - r->off;
-    size_t start = r->off;
-    r->off += n;
-    r->line++;
-    size_t a = 0;
-    while (a < n && blank(p[a])) a++;
-    if (a == n) continue;
-    size_t rest = r->off;
-    while (rest < r->whole_len && blank(r->whole[rest])) rest++;
-    *line = r->line;
-    *len = n;
-    if (start == 0 && rest == r->whole_len) { /* the file's one envelope: the buffer itself */
-      *data = r->whole;
-      r->whole[n] = '\0'; /* a blank byte or the terminator */
-      r->whole = NULL;
-      r->jsonl = -1;
-      return 1;
-    }
-    if (!(*data = malloc(n + 1))) return mp_err_set(e, MP_ENOMEM, "out of memory");
-    memcpy(*data, p, n);
-    (*data)[n] = '\0';
+  size_t from = r->off, a, end, pos, a2, end2;
+  if (!next_line(r->whole, r->whole_len, &r->off, &r->line, &a, &end)) {
+    r->jsonl = -1;
+    return 0;
+  }
+  *line = r->line;
+  int later = r->line;
+  pos = r->off;
+  if (from == 0 && !next_line(r->whole, r->whole_len, &pos, &later, &a2, &end2)) {
+    /* the file's one envelope: the buffer itself, cut after it */
+    *data = r->whole;
+    *len = end;
+    r->whole[end] = '\0'; /* its line end, or the terminator */
+    r->whole = NULL;
+    r->jsonl = -1;
     return 1;
   }
-  r->jsonl = -1;
-  return 0;
+  *len = end - a;
+  if (!(*data = malloc(*len + 1))) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  memcpy(*data, r->whole + a, *len);
+  (*data)[*len] = '\0';
+  return 1;
 }
 
 int mp_attest_reader_next(mp_attest_reader *r, uint8_t **data, size_t *len, int *line, mp_err *e) {

@@ -127,7 +127,6 @@ static int add_package(mp_index_doc *d, mp_jv rd, mp_jv ann) {
   k->lname = lname;
   k->version = version;
   k->digest = digest_of(d, mp_jflat_get(st, rd, "digest"));
-  k->keyed = 0;
   return mp_pkgcache_key(k);
 }
 

@@ -11,10 +11,10 @@
  * connection (the commit, a query); a rollback drops them with the rest.
  *
  * Checkpoints (copying committed pages from the WAL into the database file)
- * run on a thread of their own with its own connection, started by the first
- * write transaction: left to SQLite, each one runs inside the commit that crosses its
- * threshold, on the thread every record waits for (a fifth of its time when
- * adding). The writer's automatic checkpoints are then off. The log starts
+ * run on a thread of their own with its own connection, started by the
+ * first write transaction: left to SQLite, each one runs inside the commit
+ * that crosses its threshold, on the thread every record waits for (a fifth
+ * of its time when adding). The writer's automatic checkpoints are then off. The log starts
  * over only when a write transaction begins with every frame copied, which
  * a writer that begins the next transaction at once never sees: past
  * WAL_RESTART_FRAMES, the writer's next transaction waits for the
@@ -163,28 +163,26 @@ static int wal_committed(void *ctx, sqlite3 *handle, const char *name, int frame
 /* Before the first write transaction: the checkpointer, and the writer's
  * automatic checkpoints off. When it cannot be started, they stay on. */
 static void checkpointer_start(mp_idb *db) {
-  checkpointer *ck = db->ck;
-  if (!ck) {
-    if (!(ck = calloc(1, sizeof *ck))) return;
-    db->ck = ck;
-    /* a connection checkpoints only once it has read the file and found it
-     * in WAL mode; until then the call does nothing, silently */
-    if (sqlite3_open_v2(db->path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-        sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK ||
-        pthread_mutex_init(&ck->mu, NULL) != 0)
-      return;
-    if (pthread_cond_init(&ck->cv, NULL) != 0) {
-      pthread_mutex_destroy(&ck->mu);
-      return;
-    }
-    if (pthread_create(&ck->thread, NULL, checkpoint_loop, ck) != 0) {
-      pthread_mutex_destroy(&ck->mu);
-      pthread_cond_destroy(&ck->cv);
-      return;
-    }
-    ck->running = 1;
-    sqlite3_wal_hook(db->db, wal_committed, db); /* replaces the automatic checkpoints */
+  checkpointer *ck;
+  if (db->ck || !(ck = calloc(1, sizeof *ck))) return; /* tried once */
+  db->ck = ck;
+  /* a connection checkpoints only once it has read the file and found it
+   * in WAL mode; until then the call does nothing, silently */
+  if (sqlite3_open_v2(db->path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+      sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK ||
+      pthread_mutex_init(&ck->mu, NULL) != 0)
+    return;
+  if (pthread_cond_init(&ck->cv, NULL) != 0) {
+    pthread_mutex_destroy(&ck->mu);
+    return;
   }
+  if (pthread_create(&ck->thread, NULL, checkpoint_loop, ck) != 0) {
+    pthread_cond_destroy(&ck->cv);
+    pthread_mutex_destroy(&ck->mu);
+    return;
+  }
+  ck->running = 1;
+  sqlite3_wal_hook(db->db, wal_committed, db); /* replaces the automatic checkpoints */
 }
 
 /* After a commit: the checkpointer copies it into the database file. */
@@ -208,7 +206,6 @@ static void checkpoint_catch_up(mp_idb *db) {
   pthread_mutex_unlock(&ck->mu);
   db->wal_frames = 0;
 }
-
 
 static void sq_close(mp_idb *db) {
   if (!db) return;

@@ -57,55 +57,14 @@ static void redact_message(ProtobufCMessage *m, int depth, int *changed) {
   }
 }
 
-/* The first non-zero answer of visit for an unknown field of m or of a
- * message it holds, 0 when there is none. */
-static int walk_unknown(const ProtobufCMessage *m, int depth, int (*visit)(const ProtobufCMessageUnknownField *)) {
+/* visit(m), then the same for each message m holds, until one answers
+ * non-zero: that answer, else 0. */
+static int each_message(ProtobufCMessage *m, int depth, int (*visit)(ProtobufCMessage *)) {
   if (!m || depth > 16) return 0;
-  for (unsigned k = 0; k < m->n_unknown_fields; k++) {
-    int rc = visit(&m->unknown_fields[k]);
-    if (rc) return rc;
-  }
-  const ProtobufCMessageDescriptor *d = m->descriptor;
-  const char *base = (const char *)m;
-  for (unsigned i = 0; i < d->n_fields; i++) {
-    const ProtobufCFieldDescriptor *f = &d->fields[i];
-    if (f->type != PROTOBUF_C_TYPE_MESSAGE) continue;
-    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
-      continue;
-    int rc = 0;
-    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-      size_t n = *(const size_t *)(base + f->quantifier_offset);
-      ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
-      for (size_t k = 0; k < n && !rc; k++) rc = walk_unknown(arr[k], depth + 1, visit);
-    } else {
-      rc = walk_unknown(*(ProtobufCMessage *const *)(base + f->offset), depth + 1, visit);
-    }
-    if (rc) return rc;
-  }
-  return 0;
-}
-
-/* Whether an unknown field looks like it holds a credential is decided on
- * its own bytes, not the frame's: the verdict then depends only on what a
- * re-encoding keeps, so ingesting the journaled bytes again reaches the same
- * one (a scan of the whole frame read other neighbours once fields moved). */
-static int secret_field(const ProtobufCMessageUnknownField *u) { return mp_redact_bytes_have_secret(u->data, u->len); }
-
-/* Field number 0 is not protobuf. protobuf-c refuses it in a one-byte tag
- * but keeps it, as an unknown field, from a longer tag — whose re-encoding
- * in one byte it would then refuse. */
-static int invalid_field(const ProtobufCMessageUnknownField *u) { return u->tag == 0; }
-
-/* Frees the unknown fields of m and of the messages it holds. */
-static void drop_unknown(ProtobufCMessage *m, int depth) {
-  if (!m || depth > 16) return;
-  for (unsigned k = 0; k < m->n_unknown_fields; k++) free(m->unknown_fields[k].data);
-  free(m->unknown_fields);
-  m->unknown_fields = NULL;
-  m->n_unknown_fields = 0;
+  int rc = visit(m);
   const ProtobufCMessageDescriptor *d = m->descriptor;
   char *base = (char *)m;
-  for (unsigned i = 0; i < d->n_fields; i++) {
+  for (unsigned i = 0; rc == 0 && i < d->n_fields; i++) {
     const ProtobufCFieldDescriptor *f = &d->fields[i];
     if (f->type != PROTOBUF_C_TYPE_MESSAGE) continue;
     if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
@@ -113,11 +72,39 @@ static void drop_unknown(ProtobufCMessage *m, int depth) {
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
       size_t n = *(const size_t *)(base + f->quantifier_offset);
       ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + f->offset);
-      for (size_t k = 0; k < n; k++) drop_unknown(arr[k], depth + 1);
+      for (size_t k = 0; k < n && rc == 0; k++) rc = each_message(arr[k], depth + 1, visit);
     } else {
-      drop_unknown(*(ProtobufCMessage **)(base + f->offset), depth + 1);
+      rc = each_message(*(ProtobufCMessage **)(base + f->offset), depth + 1, visit);
     }
   }
+  return rc;
+}
+
+/* Whether an unknown field looks like it holds a credential is decided on
+ * its own bytes, not the frame's: the verdict then depends only on what a
+ * re-encoding keeps, so ingesting the journaled bytes again reaches the same
+ * one (a scan of the whole frame read other neighbours once fields moved). */
+static int has_secret_field(ProtobufCMessage *m) {
+  for (unsigned k = 0; k < m->n_unknown_fields; k++)
+    if (mp_redact_bytes_have_secret(m->unknown_fields[k].data, m->unknown_fields[k].len)) return 1;
+  return 0;
+}
+
+/* Field number 0 is not protobuf. protobuf-c refuses it in a one-byte tag
+ * but keeps it, as an unknown field, from a longer tag — whose re-encoding
+ * in one byte it would then refuse. */
+static int has_invalid_field(ProtobufCMessage *m) {
+  for (unsigned k = 0; k < m->n_unknown_fields; k++)
+    if (m->unknown_fields[k].tag == 0) return 1;
+  return 0;
+}
+
+static int drop_unknown_fields(ProtobufCMessage *m) {
+  for (unsigned k = 0; k < m->n_unknown_fields; k++) free(m->unknown_fields[k].data);
+  free(m->unknown_fields);
+  m->unknown_fields = NULL;
+  m->n_unknown_fields = 0;
+  return 0;
 }
 
 /* The bytes to journal and keep for a decoded (and redacted) message m that
@@ -211,7 +198,7 @@ static int record_to_leaf(Mlprov__Event__V1__Record *rec) {
 int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e) {
   memset(in, 0, sizeof *in);
   Mlprov__Event__V1__Event *ev = mlprov__event__v1__event__unpack(NULL, len, frame);
-  if (ev && walk_unknown(&ev->base, 0, invalid_field)) {
+  if (ev && each_message(&ev->base, 0, has_invalid_field)) {
     mlprov__event__v1__event__free_unpacked(ev, NULL);
     ev = NULL;
   }
@@ -237,8 +224,8 @@ int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e) 
     default: break;
   }
   redact_message(&ev->base, 0, &changed);
-  if (walk_unknown(&ev->base, 0, secret_field)) {
-    drop_unknown(&ev->base, 0);
+  if (each_message(&ev->base, 0, has_secret_field)) {
+    each_message(&ev->base, 0, drop_unknown_fields);
     changed = 1;
   }
   if (changed) flags |= MP_JOURNAL_F_REDACTED;
@@ -267,15 +254,15 @@ Mlprov__Event__V1__Hello *mp_ingest_hello(const uint8_t *frame, size_t len, cons
   *owned = NULL;
   *flags = 0;
   Mlprov__Event__V1__Hello *h = mlprov__event__v1__hello__unpack(NULL, len, frame);
-  if (h && walk_unknown(&h->base, 0, invalid_field)) {
+  if (h && each_message(&h->base, 0, has_invalid_field)) {
     mlprov__event__v1__hello__free_unpacked(h, NULL);
     h = NULL;
   }
   if (!h) return NULL;
   int changed = 0;
   redact_message(&h->base, 0, &changed);
-  if (walk_unknown(&h->base, 0, secret_field)) {
-    drop_unknown(&h->base, 0);
+  if (each_message(&h->base, 0, has_secret_field)) {
+    each_message(&h->base, 0, drop_unknown_fields);
     changed = 1;
   }
   if (changed) *flags = MP_JOURNAL_F_REDACTED;

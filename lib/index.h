@@ -25,7 +25,7 @@
 #include "err.h"
 #include "keys.h"
 
-#define MP_INDEX_SCHEMA_VERSION 2
+#define MP_INDEX_SCHEMA_VERSION 3
 
 typedef struct mp_index mp_index;
 

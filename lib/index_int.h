@@ -122,6 +122,9 @@ typedef struct mp_idb_ops {
    * id. MP_EEXISTS (nothing written) when the envelope is already indexed. */
   int (*insert_doc)(mp_idb *db, const mp_index_doc *d, const char *added_from,
                     const int64_t *pkg_ids, int64_t *att_id, mp_err *e);
+  /* Record att used packages pkg_ids[0..n): held, and written as
+   * package_postings rows before the commit or the next statement. */
+  int (*hold_postings)(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e);
 } mp_idb_ops;
 
 extern const mp_idb_ops mp_idb_sqlite;
@@ -147,6 +150,42 @@ void mp_pkgcache_truncate(mp_pkgcache *c, size_t n);
 void mp_pkgcache_commit(mp_pkgcache *c);
 void mp_pkgcache_rollback(mp_pkgcache *c);
 
+/* Which records used which package (index_postings.c): a writer holds the
+ * (package, record) pairs of a transaction and writes one package_postings
+ * row (pkg_id, atts) a package. */
+typedef struct mp_posting_pair {
+  int64_t pkg, att;
+} mp_posting_pair;
+typedef struct mp_posting_row {
+  int64_t pkg;
+  size_t off, len; /* its list: bytes[off .. off + len) */
+} mp_posting_row;
+typedef struct mp_postings {
+  mp_posting_pair *v, *tmp; /* held pairs; tmp: the sort's second buffer */
+  size_t n, cap;
+  mp_posting_row *row; /* what mp_postings_take made, ascending pkg */
+  size_t rows, cap_rows;
+  uint8_t *bytes;
+  size_t cap_bytes;
+} mp_postings;
+/* Pairs a writer holds at most before writing them (or the commit, or the
+ * next statement): 32 bytes each while held. A batch of 8,192 records of
+ * ~300 packages fits. */
+#define MP_POSTINGS_HELD_MAX ((size_t)1 << 22)
+/* Holds pairs (pkg_ids[i], att); -1 when out of memory (none held). */
+int mp_postings_add(mp_postings *p, int64_t att, const int64_t *pkg_ids, size_t n);
+/* Turns the held pairs into rows (a pair held twice counts once) and holds
+ * none; -1 when out of memory (the pairs stay held). */
+int mp_postings_take(mp_postings *p);
+/* Forgets held pairs and rows (a rollback). */
+void mp_postings_clear(mp_postings *p);
+void mp_postings_free(mp_postings *p);
+/* A list of n ascending positive ids: at most 10 * n bytes at out. */
+size_t mp_posting_encode(const int64_t *ids, size_t n, uint8_t *out);
+/* Appends a list's ids to *ids (*n of *cap used, grown with realloc): 0, -1
+ * when the bytes are not a list (empty, cut short, not ascending, too
+ * large), -2 when out of memory. */
+int mp_posting_decode(const uint8_t *p, size_t len, int64_t **ids, size_t *n, size_t *cap);
 struct mp_index {
   const mp_idb_ops *ops;
   mp_idb *db;
@@ -159,8 +198,14 @@ typedef struct mp_index_migration {
   const char *what;
   const char *sqlite;
   const char *pg;
+  /* run after the DDL, in its transaction (NULL: none) */
+  int (*data)(mp_index *idx, mp_err *e);
 } mp_index_migration;
 
+/* Schema version 3's data step: attestation_packages (pkg_id, att_id) rows,
+ * read page rows at a time, become package_postings rows; the old table is
+ * dropped. Inside a write transaction. */
+int mp_index_move_pairs(mp_index *idx, size_t page, mp_err *e);
 /* Brings db to the last version of list (exposed for the tests). */
 int mp_index_migrate(mp_index *idx, const mp_index_migration *list, size_t n, mp_err *e);
 /* Current schema version (0: empty database). */

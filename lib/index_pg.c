@@ -5,7 +5,9 @@
  * transaction-level advisory lock, so they are serialised as on SQLite and a
  * file's records never interleave with another writer's. A record is written
  * in one round trip: one statement of data-modifying CTEs whose row lists
- * travel as arrays (unnest). Messages show the URL without its password.
+ * travel as arrays (unnest); its (package, record) pairs are held and
+ * written as posting lists (index_postings.c) before the commit or the next
+ * statement, a few thousand rows a round trip. Messages show the URL without its password.
  * Server notices are discarded: the library never prints. */
 #include <dlfcn.h>
 #include <libpq-fe.h>
@@ -71,13 +73,17 @@ static int pq_load(pq_api *pq, mp_err *e) {
 /* The statements run for every record, prepared once per connection: parsing
  * and planning them again for each record cost the server more than running
  * them. */
-enum { P_PKG, P_DOC, P_COUNT };
+enum { P_PKG, P_DOC, P_POST, P_COUNT };
+
+/* package_postings rows a statement */
+#define POST_ROWS 16384
 
 struct mp_idb {
   pq_api pq;
   PGconn *c;
   char *where; /* URL without password */
   int prepared[P_COUNT];
+  mp_postings held;
 };
 
 struct mp_idb_rows {
@@ -125,13 +131,19 @@ static void quiet(void *arg, const char *msg) {
 static void pg_close(mp_idb *db) {
   if (!db) return;
   if (db->c) db->pq.finish(db->c);
+  mp_postings_free(&db->held);
   /* libpq stays loaded: unloading it would run its and its libraries'
    * destructors while OpenSSL, shared with mlprov, is still in use */
   free(db->where);
   free(db);
 }
 
+static int flush_postings(mp_idb *db, mp_err *e);
+static int pg_hold_postings(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e);
+
 static int pg_exec(mp_idb *db, const char *sql, mp_err *e) {
+  int frc = flush_postings(db, e);
+  if (frc) return frc;
   PGresult *r = db->pq.exec(db->c, sql);
   ExecStatusType s = db->pq.resultStatus(r);
   int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0 : fail(db, r, e, "executing");
@@ -216,6 +228,8 @@ static int pg_prepared(mp_idb *db, int which, const char *sql, int n, const char
 
 static int pg_query(mp_idb *db, const char *sql, const char *const *params, size_t n, mp_idb_rows **out,
                     mp_err *e) {
+  int frc = flush_postings(db, e);
+  if (frc) return frc;
   mp_idb_rows *r = calloc(1, sizeof *r);
   if (!r) return mp_err_set(e, MP_ENOMEM, "out of memory");
   int rc = pg_params(db, sql, (int)n, params, NULL, NULL, &r->res, e);
@@ -260,6 +274,8 @@ static int pg_begin(mp_idb *db, mp_err *e) {
 }
 
 static int pg_commit(mp_idb *db, mp_err *e) {
+  int frc = flush_postings(db, e);
+  if (frc) return frc;
   PGresult *r = db->pq.exec(db->c, "COMMIT");
   /* COMMIT of a failed transaction "succeeds" as ROLLBACK */
   int rc = db->pq.resultStatus(r) == PGRES_COMMAND_OK && strcmp(db->pq.cmdStatus(r), "COMMIT") == 0
@@ -271,7 +287,10 @@ static int pg_commit(mp_idb *db, mp_err *e) {
   return rc;
 }
 
-static void pg_rollback(mp_idb *db) { db->pq.clear(db->pq.exec(db->c, "ROLLBACK")); }
+static void pg_rollback(mp_idb *db) {
+  mp_postings_clear(&db->held);
+  db->pq.clear(db->pq.exec(db->c, "ROLLBACK"));
+}
 
 /* --- array literals ----------------------------------------------------------- */
 
@@ -365,7 +384,8 @@ static int pg_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, i
   return rc;
 }
 
-#define NPARAMS 36
+#define NPARAMS 35
+#define NARRAYS 14
 
 static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_from, const int64_t *pkg_ids,
                          int64_t *att_id, mp_err *e) {
@@ -382,15 +402,13 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
       " ds AS (INSERT INTO datasets (att_id, name, uri, digest, merkle_root, records)"
       " SELECT a.id, u.n, u.u, u.d, u.m, u.c FROM a,"
       " unnest($25::text[], $26::text[], $27::text[], $28::text[], $29::bigint[]) AS u(n, u, d, m, c)),"
-      " p AS (INSERT INTO attestation_packages (pkg_id, att_id) SELECT DISTINCT u.p, a.id FROM a,"
-      " unnest($30::bigint[]) AS u(p)),"
       " l AS (INSERT INTO lineage (att_id, base_digest, base_name, base_uri, base_provenance)"
-      " SELECT a.id, u.d, u.n, u.u, u.p FROM a, unnest($31::text[], $32::text[], $33::text[], $34::text[])"
+      " SELECT a.id, u.d, u.n, u.u, u.p FROM a, unnest($30::text[], $31::text[], $32::text[], $33::text[])"
       " AS u(d, n, u, p) WHERE u.d <> ''),"
       " g AS (INSERT INTO signers (keyid, att_id, verified) SELECT u.k, a.id, u.v FROM a,"
-      " unnest($35::text[], $36::bigint[]) AS u(k, v) ON CONFLICT DO NOTHING)"
+      " unnest($34::text[], $35::bigint[]) AS u(k, v) ON CONFLICT DO NOTHING)"
       " SELECT id FROM a";
-  sbuf arr[15];
+  sbuf arr[NARRAYS];
   memset(arr, 0, sizeof arr);
   const mp_index_subject *S = d->subjects;
   text_array(&arr[0], S, d->nsubjects, sizeof *S, offsetof(mp_index_subject, name));
@@ -404,21 +422,18 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
   put(&arr[7], "{", 1);
   for (size_t i = 0; i < d->ndatasets; i++) put_elem_int(&arr[7], D[i].records, D[i].records < 0, i == 0);
   put(&arr[7], "}", 1);
-  put(&arr[8], "{", 1);
-  for (size_t i = 0; i < d->npkgs; i++) put_elem_int(&arr[8], pkg_ids[i], 0, i == 0);
-  put(&arr[8], "}", 1);
   const mp_index_base *B = d->bases;
-  text_array(&arr[9], B, d->nbases, sizeof *B, offsetof(mp_index_base, digest));
-  text_array(&arr[10], B, d->nbases, sizeof *B, offsetof(mp_index_base, name));
-  text_array(&arr[11], B, d->nbases, sizeof *B, offsetof(mp_index_base, uri));
-  text_array(&arr[12], B, d->nbases, sizeof *B, offsetof(mp_index_base, provenance));
+  text_array(&arr[8], B, d->nbases, sizeof *B, offsetof(mp_index_base, digest));
+  text_array(&arr[9], B, d->nbases, sizeof *B, offsetof(mp_index_base, name));
+  text_array(&arr[10], B, d->nbases, sizeof *B, offsetof(mp_index_base, uri));
+  text_array(&arr[11], B, d->nbases, sizeof *B, offsetof(mp_index_base, provenance));
   const mp_index_signer *G = d->signers;
-  text_array(&arr[13], G, d->nsigners, sizeof *G, offsetof(mp_index_signer, keyid));
-  put(&arr[14], "{", 1);
-  for (size_t i = 0; i < d->nsigners; i++) put_elem_int(&arr[14], G[i].verified, 0, i == 0);
-  put(&arr[14], "}", 1);
+  text_array(&arr[12], G, d->nsigners, sizeof *G, offsetof(mp_index_signer, keyid));
+  put(&arr[13], "{", 1);
+  for (size_t i = 0; i < d->nsigners; i++) put_elem_int(&arr[13], G[i].verified, 0, i == 0);
+  put(&arr[13], "}", 1);
   int rc = 0;
-  for (int i = 0; i < 15; i++)
+  for (int i = 0; i < NARRAYS; i++)
     if (arr[i].oom) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
 
   char started[24], finished[24], sort[24], added[24], dirty[8];
@@ -440,7 +455,7 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
   int lens[NPARAMS] = {0}, fmts[NPARAMS] = {0};
   lens[19] = (int)d->payload_len;
   fmts[19] = 1; /* payload: binary bytea, no escaping */
-  for (int i = 0; i < 15; i++) v[21 + i] = arr[i].s ? arr[i].s : "{}";
+  for (int i = 0; i < NARRAYS; i++) v[21 + i] = arr[i].s ? arr[i].s : "{}";
   PGresult *r = NULL;
   if (rc == 0) rc = pg_prepared(db, P_DOC, sql, NPARAMS, v, lens, fmts, &r, e);
   if (rc == 0) {
@@ -448,8 +463,59 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
     else *att_id = strtoll(db->pq.getvalue(r, 0, 0), NULL, 10);
   }
   db->pq.clear(r);
-  for (int i = 0; i < 15; i++) free(arr[i].s);
+  for (int i = 0; i < NARRAYS; i++) free(arr[i].s);
+  if (rc == 0) rc = pg_hold_postings(db, *att_id, pkg_ids, d->npkgs, e);
   return rc;
+}
+
+/* --- package_postings ---------------------------------------------------------- */
+
+/* Writes the held pairs as posting lists, POST_ROWS rows a statement: the
+ * ids as a bigint[] and the lists as a text[] of hex. */
+static int flush_postings(mp_idb *db, mp_err *e) {
+  if (db->held.n == 0) return 0;
+  if (mp_postings_take(&db->held)) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  static const char sql[] = "INSERT INTO package_postings (pkg_id, atts)"
+                            " SELECT u.p, decode(u.h, 'hex') FROM unnest($1::bigint[], $2::text[]) AS u(p, h)";
+  static const char hex[] = "0123456789abcdef";
+  const mp_posting_row *row = db->held.row;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < db->held.rows;) {
+    size_t end = db->held.rows - i > POST_ROWS ? i + POST_ROWS : db->held.rows;
+    sbuf ids, lists;
+    memset(&ids, 0, sizeof ids);
+    memset(&lists, 0, sizeof lists);
+    put(&ids, "{", 1);
+    put(&lists, "{", 1);
+    for (size_t k = i; k < end; k++) {
+      put_elem_int(&ids, row[k].pkg, 0, k == i);
+      if (k > i) put(&lists, ",", 1);
+      const uint8_t *b = db->held.bytes + row[k].off;
+      for (size_t j = 0; j < row[k].len; j++) {
+        char two[2] = {hex[b[j] >> 4], hex[b[j] & 15]};
+        put(&lists, two, 2);
+      }
+    }
+    put(&ids, "}", 1);
+    put(&lists, "}", 1);
+    PGresult *r = NULL;
+    if (ids.oom || lists.oom) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+    else rc = pg_prepared(db, P_POST, sql, 2, (const char *const[]){ids.s, lists.s}, NULL, NULL, &r, e);
+    db->pq.clear(r);
+    free(ids.s);
+    free(lists.s);
+    i = end;
+  }
+  db->held.rows = 0;
+  return rc;
+}
+
+static int pg_hold_postings(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e) {
+  if (db->held.n + n > MP_POSTINGS_HELD_MAX && db->held.n) {
+    int rc = flush_postings(db, e);
+    if (rc) return rc;
+  }
+  return mp_postings_add(&db->held, att, pkg_ids, n) ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
 }
 
 const mp_idb_ops mp_idb_pg = {
@@ -467,4 +533,5 @@ const mp_idb_ops mp_idb_pg = {
     .rollback = pg_rollback,
     .package_ids = pg_package_ids,
     .insert_doc = pg_insert_doc,
+    .hold_postings = pg_hold_postings,
 };

@@ -2,7 +2,7 @@
  * SQL on both backends.
  *
  * Each query finds a seed set of attestations through one index (packages by
- * base or normalised name then attestation_packages, datasets by name, digest
+ * base or normalised name then their posting lists, datasets by name, digest
  * or Merkle root, signers by key id, subjects by digest, attestations by
  * time), restricted to the --since/--until window, in one query that also
  * brings each record's attestation row; lineage is walked by index_lineage.c.
@@ -195,6 +195,90 @@ static int seed(qctx *c, const char *base_sql, const char **params, size_t np, i
   return rc;
 }
 
+/* A package version that matched --dependency, and a record that used it. */
+typedef struct dep_pkg {
+  int64_t id;
+  char *purl, *name, *version;
+} dep_pkg;
+
+typedef struct dep_use {
+  int64_t att;
+  size_t pkg; /* in the dep_pkg array */
+} dep_use;
+
+static int by_use(const void *x, const void *y) {
+  const dep_use *a = x, *b = y;
+  if (a->att != b->att) return a->att < b->att ? -1 : 1;
+  return a->pkg < b->pkg ? -1 : a->pkg > b->pkg;
+}
+
+/* The records that used packages[0..n) (ascending id), from their posting
+ * lists: *uses sorted by record then package, each pair once. */
+static int dependency_uses(qctx *c, const dep_pkg *packages, size_t n, dep_use **uses, size_t *nuses, mp_err *e) {
+  int64_t *ids = malloc(n * sizeof *ids);
+  if (!ids) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) ids[i] = packages[i].id;
+  char *cond = mp_index_id_cond(c->idx, "pkg_id", ids, n);
+  free(ids);
+  size_t len = cond ? strlen(cond) + 64 : 0;
+  char *sql = cond ? malloc(len) : NULL;
+  if (sql) snprintf(sql, len, "SELECT pkg_id, atts FROM package_postings WHERE %s", cond);
+  free(cond);
+  if (!sql) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  mp_idb_rows *r = NULL;
+  int rc = mp_index_q(c->idx, sql, NULL, 0, &r, e);
+  free(sql);
+  int64_t *atts = NULL;
+  size_t natts = 0, capatts = 0, cap = 0;
+  int more;
+  while (rc == 0 && (more = c->idx->ops->next(r, e)) != 0) {
+    if (more < 0) {
+      rc = more;
+      break;
+    }
+    int64_t pkg = strtoll(c->idx->ops->col(r, 0), NULL, 10);
+    size_t lo = 0, hi = n; /* the package's place: packages are by id */
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (packages[mid].id < pkg) lo = mid + 1;
+      else hi = mid;
+    }
+    size_t blen = 0;
+    const uint8_t *blob = c->idx->ops->col_blob(r, 1, &blen);
+    natts = 0;
+    int d = mp_posting_decode(blob, blen, &atts, &natts, &capatts);
+    if (d == -2) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+    else if (d || lo == n || packages[lo].id != pkg)
+      rc = mp_err_set(e, MP_EIO, "index: the posting list of package %lld is damaged", (long long)pkg);
+    for (size_t i = 0; rc == 0 && i < natts; i++) {
+      if (*nuses == cap) {
+        dep_use *nu = realloc(*uses, (cap = cap ? 2 * cap : 1024) * sizeof *nu);
+        if (!nu) {
+          rc = mp_err_set(e, MP_ENOMEM, "out of memory");
+          break;
+        }
+        *uses = nu;
+      }
+      (*uses)[(*nuses)++] = (dep_use){atts[i], lo};
+    }
+  }
+  c->idx->ops->rows_free(r);
+  free(atts);
+  if (rc == 0 && *nuses) {
+    qsort(*uses, *nuses, sizeof **uses, by_use);
+    size_t u = 1;
+    for (size_t i = 1; i < *nuses; i++)
+      if ((*uses)[i].att != (*uses)[u - 1].att || (*uses)[i].pkg != (*uses)[u - 1].pkg) (*uses)[u++] = (*uses)[i];
+    *nuses = u;
+  }
+  return rc;
+}
+
+static int by_pkg_id(const void *x, const void *y) {
+  int64_t a = ((const dep_pkg *)x)->id, b = ((const dep_pkg *)y)->id;
+  return a < b ? -1 : a > b;
+}
+
 static int seed_dependency(qctx *c, mp_err *e) {
   const mp_index_query *q = c->q;
   char *key = NULL, *purl_version = NULL;
@@ -216,10 +300,10 @@ static int seed_dependency(qctx *c, mp_err *e) {
    * not SQL's), then the records of the ones that match */
   const char *params[1] = {key};
   mp_idb_rows *r = NULL;
-  rc = mp_index_q(c->idx, by_base ? "SELECT id, version FROM packages WHERE base = $1"
-                                  : "SELECT id, version FROM packages WHERE lname = $1",
+  rc = mp_index_q(c->idx, by_base ? "SELECT id, version, purl, name FROM packages WHERE base = $1"
+                                  : "SELECT id, version, purl, name FROM packages WHERE lname = $1",
                   params, 1, &r, e);
-  int64_t *ids = NULL;
+  dep_pkg *pk = NULL;
   size_t n = 0, cap = 0;
   int more;
   while (rc == 0 && (more = c->idx->ops->next(r, e)) != 0) {
@@ -232,33 +316,64 @@ static int seed_dependency(qctx *c, mp_err *e) {
     if (purl_version && mp_version_cmp(purl_version, ver) != 0) continue;
     if (q->version && mp_version_match(ver, q->version, NULL) != 1) continue;
     if (n == cap) {
-      int64_t *nv = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *nv);
+      dep_pkg *nv = realloc(pk, (cap = cap ? 2 * cap : 64) * sizeof *nv);
       if (!nv) {
         rc = mp_err_set(e, MP_ENOMEM, "out of memory");
         break;
       }
-      ids = nv;
+      pk = nv;
     }
-    ids[n++] = strtoll(c->idx->ops->col(r, 0), NULL, 10);
+    const char *purl = c->idx->ops->col(r, 2), *name = c->idx->ops->col(r, 3);
+    pk[n] = (dep_pkg){strtoll(c->idx->ops->col(r, 0), NULL, 10), strdup(purl ? purl : ""), strdup(name ? name : ""),
+                      strdup(ver)};
+    if (!pk[n++].version || !pk[n - 1].purl || !pk[n - 1].name) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
   }
   c->idx->ops->rows_free(r);
+  dep_use *uses = NULL;
+  size_t nuses = 0;
   if (rc == 0 && n) {
-    char *cond = mp_index_id_cond(c->idx, "ap.pkg_id", ids, n);
-    size_t len = cond ? strlen(cond) + 1024 : 0;
+    qsort(pk, n, sizeof *pk, by_pkg_id);
+    rc = dependency_uses(c, pk, n, &uses, &nuses, e);
+  }
+  if (rc == 0 && nuses) {
+    /* the records, in time order, through the seed's window */
+    int64_t *atts = malloc(nuses * sizeof *atts);
+    size_t natts = 0;
+    for (size_t i = 0; atts && i < nuses; i++)
+      if (natts == 0 || atts[natts - 1] != uses[i].att) atts[natts++] = uses[i].att;
+    char *cond = atts ? mp_index_id_cond(c->idx, "a.id", atts, natts) : NULL;
+    free(atts);
+    static const char fmt[] = "SELECT a.id, " ATT_COLS " FROM attestations a WHERE %s";
+    size_t len = cond ? strlen(cond) + sizeof fmt : 0;
     char *sql = cond ? malloc(len) : NULL;
     if (!sql) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
     else {
-      snprintf(sql, len,
-               "SELECT ap.att_id, p.purl, p.name, p.version, " ATT_COLS " FROM attestation_packages ap"
-               " JOIN packages p ON p.id = ap.pkg_id JOIN attestations a ON a.id = ap.att_id WHERE %s",
-               cond);
+      snprintf(sql, len, fmt, cond);
       const char *none[2];
-      rc = seed(c, sql, none, 0, 3, e);
+      rc = seed(c, sql, none, 0, 0, e);
     }
     free(cond);
     free(sql);
+    /* and what each matched, by package id */
+    for (size_t i = 0; rc == 0 && i < c->main->n; i++) {
+      mp_irec *rec = &c->main->v[i];
+      size_t lo = 0, hi = nuses;
+      while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (uses[mid].att < rec->id) lo = mid + 1;
+        else hi = mid;
+      }
+      for (size_t u = lo; rc == 0 && u < nuses && uses[u].att == rec->id; u++) {
+        const dep_pkg *m = &pk[uses[u].pkg];
+        const char *vals[3] = {m->purl, m->name, m->version};
+        int src = mp_istore_add(&c->a->store, rec, MP_IK_MATCH, vals, 3);
+        if (src) rc = mp_err_set(e, src, src == MP_ENOMEM ? "out of memory" : "query answer too large");
+      }
+    }
   }
-  free(ids);
+  for (size_t i = 0; i < n; i++) free(pk[i].purl), free(pk[i].name), free(pk[i].version);
+  free(pk);
+  free(uses);
   free(key);
   free(purl_version);
   return rc;

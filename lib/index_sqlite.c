@@ -6,8 +6,8 @@
  * synchronous=NORMAL: a committed file survives a crash of mlprov; after a
  * power loss the last transactions may be gone, never half of one.
  * Statements used for every record are prepared once per connection. The
- * attestation_packages rows of a transaction are held in memory and written
- * sorted, in one pass over their B-tree, before anything else runs on the
+ * (package, record) pairs of a transaction are held in memory and written as
+ * posting lists (index_postings.c) before anything else runs on the
  * connection (the commit, a query); a rollback drops them with the rest.
  *
  * Checkpoints (copying committed pages from the WAL into the database file)
@@ -33,20 +33,13 @@
 #define READER_CACHE "-2048" /* KiB */
 #define WAL_RESTART_FRAMES 262144 /* pages: 1 GiB of log */
 
-enum { S_PKG_GET, S_PKG_INS, S_ATT, S_ENV, S_SUBJ, S_DS, S_LINK, S_LINK16, S_LINK64, S_LIN, S_SIG, S_COUNT };
+enum { S_PKG_GET, S_PKG_INS, S_ATT, S_ENV, S_SUBJ, S_DS, S_POST, S_POST16, S_POST64, S_LIN, S_SIG, S_COUNT };
 
-/* attestation_packages rows go in by statements of 64, 16 and 1 rows: a
- * record has ~300, and a statement's own cost (step, reset, opening the
- * cursor) is most of what a one-row insert costs. */
-static const int link_rows[S_COUNT] = {[S_LINK] = 1, [S_LINK16] = 16, [S_LINK64] = 64};
+/* package_postings rows go in by statements of 64, 16 and 1 rows: a
+ * transaction has thousands, and a statement's own cost (step, reset,
+ * opening the cursor) is most of what a one-row insert costs. */
+static const int post_rows[S_COUNT] = {[S_POST] = 1, [S_POST16] = 16, [S_POST64] = 64};
 
-/* Rows of attestation_packages held back until the transaction commits (or
- * a query or statement runs on the connection, or there are this many). */
-#define LINKS_MAX ((size_t)1 << 20)
-
-typedef struct link {
-  int64_t pkg, att;
-} link;
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_PKG_GET] = "SELECT id FROM packages WHERE purl=?1 AND name=?2 AND version=?3 AND digest=?4",
@@ -81,8 +74,7 @@ struct mp_idb {
   checkpointer *ck;
   int wal_frames; /* frames in the log after the last commit */
   sqlite3_stmt *st[S_COUNT];
-  link *links, *tmp; /* held back rows; tmp: the sort's second buffer */
-  size_t nlinks, cap;
+  mp_postings held;
 };
 
 struct mp_idb_rows {
@@ -212,8 +204,7 @@ static void sq_close(mp_idb *db) {
   checkpointer_stop(db->ck); /* before the writer's close, which checkpoints what is left */
   for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(db->st[i]);
   sqlite3_close(db->db);
-  free(db->links);
-  free(db->tmp);
+  mp_postings_free(&db->held);
   free(db->path);
   free(db);
 }
@@ -246,8 +237,7 @@ static int sq_open(const char *target, int create, mp_idb **out, mp_err *e) {
   sqlite3_busy_timeout(db->db, 60000);
   sqlite3_extended_result_codes(db->db, 0);
   /* journal_mode=WAL persists in the file; the rest is per connection. The
-   * page cache holds a file's pass over attestation_packages (see
-   * flush_links); beyond 64 MiB it costs more than it saves, as every page
+   * page cache holds a transaction's inserts into the indexes; beyond 64 MiB it costs more than it saves, as every page
    * it grows by is fresh memory (a page fault, ~16 µs on a VM), while a page
    * read back from the OS's cache costs a pread. */
   if (rc == 0) rc = sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
@@ -282,11 +272,11 @@ static char *to_sqlite_params(const char *sql) {
   return s;
 }
 
-static int flush_links(mp_idb *db, mp_err *e);
+static int flush_postings(mp_idb *db, mp_err *e);
 
 static int sq_query(mp_idb *db, const char *sql, const char *const *params, size_t n, mp_idb_rows **out,
                     mp_err *e) {
-  int frc = flush_links(db, e);
+  int frc = flush_postings(db, e);
   if (frc) return frc;
   char *q = to_sqlite_params(sql);
   if (!q) return mp_err_set(e, MP_ENOMEM, "out of memory");
@@ -331,7 +321,7 @@ static void sq_rows_free(mp_idb_rows *r) {
 }
 
 static int sq_exec_flushed(mp_idb *db, const char *sql, mp_err *e) {
-  int rc = flush_links(db, e);
+  int rc = flush_postings(db, e);
   return rc ? rc : sq_exec(db, sql, e);
 }
 
@@ -346,13 +336,13 @@ static int sq_commit(mp_idb *db, mp_err *e) {
   return rc;
 }
 static void sq_rollback(mp_idb *db) {
-  db->nlinks = 0;
+  mp_postings_clear(&db->held);
   if (!sqlite3_get_autocommit(db->db)) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* "INSERT INTO attestation_packages ... VALUES (?1,?2),(?3,?4),...". */
-static char *link_sql(int rows) {
-  static const char head[] = "INSERT INTO attestation_packages (pkg_id, att_id) VALUES ";
+/* "INSERT INTO package_postings ... VALUES (?1,?2),(?3,?4),...". */
+static char *postings_sql(int rows) {
+  static const char head[] = "INSERT INTO package_postings (pkg_id, atts) VALUES ";
   size_t cap = sizeof head + (size_t)rows * 16;
   char *sql = malloc(cap);
   if (!sql) return NULL;
@@ -368,8 +358,8 @@ static int prep(mp_idb *db, int which, mp_err *e) {
     sqlite3_clear_bindings(db->st[which]);
     return 0;
   }
-  char *gen = link_rows[which] ? link_sql(link_rows[which]) : NULL;
-  if (link_rows[which] && !gen) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  char *gen = post_rows[which] ? postings_sql(post_rows[which]) : NULL;
+  if (post_rows[which] && !gen) return mp_err_set(e, MP_ENOMEM, "out of memory");
   int ok = sqlite3_prepare_v3(db->db, gen ? gen : stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &db->st[which],
                               NULL) == SQLITE_OK;
   free(gen);
@@ -409,74 +399,35 @@ static int sq_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, i
   return 0;
 }
 
-/* --- attestation_packages ------------------------------------------------------
- * A record's ~300 rows land all over the (pkg_id, att_id) B-tree. Held back
- * and written at commit sorted by key, a file's rows go in one pass over the
- * tree: each insert finds its path in the CPU cache, next to the previous
- * one, instead of a random descent. Nothing else reads them before then:
- * every statement and query on the connection writes them first. */
+/* --- package_postings ---------------------------------------------------------- */
 
-/* Stable LSD radix sort by pkg (11 bits a pass, as many passes as the largest
- * id needs); rows of one pkg stay in insertion order. Returns the buffer
- * holding the result (db->links or db->tmp). */
-static link *sort_links(mp_idb *db) {
-  link *a = db->links, *b = db->tmp;
-  size_t n = db->nlinks;
-  uint64_t max = 0;
-  for (size_t i = 0; i < n; i++)
-    if ((uint64_t)a[i].pkg > max) max = (uint64_t)a[i].pkg; /* ids are positive; a negative one sorts last */
-  for (unsigned shift = 0; shift < 64 && (max >> shift); shift += 11) {
-    size_t count[2049] = {0};
-    for (size_t i = 0; i < n; i++) count[(((uint64_t)a[i].pkg >> shift) & 2047) + 1]++;
-    for (int k = 0; k < 2048; k++) count[k + 1] += count[k];
-    for (size_t i = 0; i < n; i++) b[count[((uint64_t)a[i].pkg >> shift) & 2047]++] = a[i];
-    link *t = a;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
-/* Writes the held-back rows; a row repeated (a record naming a package
- * twice) is written once. Equal rows are adjacent after the stable sort: they
- * come from one record, whose rows were added together. */
-static int flush_links(mp_idb *db, mp_err *e) {
-  if (db->nlinks == 0) return 0;
-  link *v = sort_links(db);
-  size_t m = 0;
-  for (size_t i = 0; i < db->nlinks; i++)
-    if (m == 0 || v[i].pkg != v[m - 1].pkg || v[i].att != v[m - 1].att) v[m++] = v[i];
-  db->nlinks = 0;
+/* Writes the held pairs as posting lists, one row a package. */
+static int flush_postings(mp_idb *db, mp_err *e) {
+  if (db->held.n == 0) return 0;
+  if (mp_postings_take(&db->held)) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  const mp_posting_row *row = db->held.row;
+  size_t m = db->held.rows;
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < m;) {
-    int which = m - i >= 64 ? S_LINK64 : m - i >= 16 ? S_LINK16 : S_LINK;
+    int which = m - i >= 64 ? S_POST64 : m - i >= 16 ? S_POST16 : S_POST;
     if ((rc = prep(db, which, e))) break;
     sqlite3_stmt *st = db->st[which];
-    for (int r = 0; r < link_rows[which]; r++, i++) I(st, 2 * r + 1, v[i].pkg), I(st, 2 * r + 2, v[i].att);
+    for (int r = 0; r < post_rows[which]; r++, i++) {
+      sqlite3_bind_int64(st, 2 * r + 1, row[i].pkg);
+      sqlite3_bind_blob(st, 2 * r + 2, db->held.bytes + row[i].off, (int)row[i].len, SQLITE_STATIC);
+    }
     rc = step_done(db, which, e);
   }
+  db->held.rows = 0;
   return rc;
 }
 
-static int add_links(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e) {
-  if (db->nlinks + n > db->cap) {
-    if (db->cap >= LINKS_MAX && n <= db->cap) { /* full: write what is held */
-      int rc = flush_links(db, e);
-      if (rc) return rc;
-    } else {
-      size_t cap = db->cap ? db->cap : 4096;
-      while (cap < db->nlinks + n) cap *= 2;
-      link *l = realloc(db->links, cap * sizeof *l);
-      if (!l) return mp_err_set(e, MP_ENOMEM, "out of memory");
-      db->links = l;
-      link *t = realloc(db->tmp, cap * sizeof *t);
-      if (!t) return mp_err_set(e, MP_ENOMEM, "out of memory");
-      db->tmp = t;
-      db->cap = cap;
-    }
+static int sq_hold_postings(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e) {
+  if (db->held.n + n > MP_POSTINGS_HELD_MAX && db->held.n) {
+    int rc = flush_postings(db, e);
+    if (rc) return rc;
   }
-  for (size_t i = 0; i < n; i++) db->links[db->nlinks++] = (link){pkg_ids[i], att};
-  return 0;
+  return mp_postings_add(&db->held, att, pkg_ids, n) ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
 }
 
 static void bind_time(sqlite3_stmt *st, int i, int64_t t) {
@@ -523,7 +474,7 @@ static int sq_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
     if (x->records >= 0) I(s, 6, x->records);
     if ((rc = step_done(db, S_DS, e))) return rc;
   }
-  if ((rc = add_links(db, id, pkg_ids, d->npkgs, e))) return rc;
+  if ((rc = sq_hold_postings(db, id, pkg_ids, d->npkgs, e))) return rc;
   for (size_t i = 0; i < d->nbases; i++) {
     if (!*d->bases[i].digest) continue; /* lineage follows digests only */
     if ((rc = prep(db, S_LIN, e))) return rc;
@@ -556,4 +507,5 @@ const mp_idb_ops mp_idb_sqlite = {
     .rollback = sq_rollback,
     .package_ids = sq_package_ids,
     .insert_doc = sq_insert_doc,
+    .hold_postings = sq_hold_postings,
 };

@@ -128,12 +128,13 @@ static void migrations(void **state) {
   assert_int_equal(mp_index_open(db, 0, &idx, &e), MP_ENOTFOUND); /* query never creates */
   assert_int_equal(mp_index_open(db, 1, &idx, &e), 0);
   assert_int_equal(version_of(idx), MP_INDEX_SCHEMA_VERSION);
-  assert_true(table_exists(idx, "attestation_packages"));
+  assert_true(table_exists(idx, "package_postings"));
+  assert_false(table_exists(idx, "attestation_packages"));
   /* versions past this mlprov's: V+1 adds a table, V+2 is broken */
   const int V = MP_INDEX_SCHEMA_VERSION;
-  mp_index_migration list[3] = {{V, "current", "SELECT 1", "SELECT 1"},
-                                {V + 1, "extra", "CREATE TABLE extra (x INTEGER)", ""},
-                                {V + 2, "broken", "CREATE TABLE partial (x INTEGER); CREATE TABLE oops (", ""}};
+  mp_index_migration list[3] = {{V, "current", "SELECT 1", "SELECT 1", NULL},
+                                {V + 1, "extra", "CREATE TABLE extra (x INTEGER)", "", NULL},
+                                {V + 2, "broken", "CREATE TABLE partial (x INTEGER); CREATE TABLE oops (", "", NULL}};
   assert_int_equal(mp_index_migrate(idx, list, 2, &e), 0);
   assert_int_equal(version_of(idx), V + 1);
   assert_true(table_exists(idx, "extra"));

@@ -240,6 +240,15 @@ static int sq_open(const char *target, int create, mp_idb **out, mp_err *e) {
    * page cache holds a transaction's inserts into the indexes; beyond 64 MiB it costs more than it saves, as every page
    * it grows by is fresh memory (a page fault, ~16 µs on a VM), while a page
    * read back from the OS's cache costs a pread. */
+  /* 64 KiB pages, for an index this creates (an existing one keeps its
+   * own): SQLite writes the log a page at a time, two system calls a page,
+   * and the checkpoint copies it the same way, so a record (a 30 kB payload
+   * and its index entries) cost ~40 writes with 4 KiB pages; with 64 KiB
+   * ones, a third of the time in the kernel and 10,000 records added in 3 s
+   * instead of 5 on the development VM. Queries read no more: a result's
+   * rows are small and spread over the whole table either way. Only
+   * effective before the first table exists. */
+  if (rc == 0 && create) rc = sq_exec(db, "PRAGMA page_size=65536;", e);
   if (rc == 0) rc = sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
                    " PRAGMA temp_store=MEMORY;", e);
   /* A reader (query, export) touches each page about once, so a big page

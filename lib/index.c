@@ -281,6 +281,7 @@ int mp_index_package_ids(mp_index *idx, const mp_index_pkg *p, size_t n, int64_t
   int rc = 0;
   /* ids[i] holds p[i]'s entry number until the ids are known; the entries
    * added here are mark, mark + 1, ... in the order of miss[] */
+  mp_pkgcache_prefetch(c, p, n);
   for (size_t i = 0; i < n; i++) {
     size_t ent;
     int added;

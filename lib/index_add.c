@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -214,8 +216,21 @@ static void process(const mp_index_add_opts *o, slot *s) {
   }
 }
 
+/* How much lower the verifying threads run than the writing thread. They
+ * can only run a window ahead of it, so when cores are short the writer,
+ * which every record waits for, should get one as soon as it is runnable:
+ * with the three sharing two cores, 10,000 records went in 3.0 s instead of
+ * 3.4 (the writer had waited ~0.7 s for a core). Linux sets a nice value a
+ * thread (setpriority on its id); elsewhere the call fails and changes
+ * nothing. */
+#define VERIFIER_NICENESS 5
+
 static void *worker(void *arg) {
   pipeline *p = arg;
+  errno = 0;
+  int niceness = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+  if (errno == 0 && niceness + VERIFIER_NICENESS <= 19)
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness + VERIFIER_NICENESS);
   pthread_mutex_lock(&p->mu);
   for (;;) {
     while (!p->stop && p->next_take == p->next_submit) pthread_cond_wait(&p->work, &p->mu);

@@ -141,6 +141,9 @@ void mp_pkgcache_free(mp_pkgcache *c);
 int mp_pkgcache_find_add(mp_pkgcache *c, const mp_index_pkg *p, size_t *entry, int *added);
 /* Fills p's key fields from its identity; -1 when a string is too long. */
 int mp_pkgcache_key(mp_index_pkg *p);
+/* Asks the CPU for the cache lines looking up p[0..n) will read (keyed
+ * packages only); changes nothing. */
+void mp_pkgcache_prefetch(const mp_pkgcache *c, const mp_index_pkg *p, size_t n);
 int64_t mp_pkgcache_id(const mp_pkgcache *c, size_t entry);
 void mp_pkgcache_set_id(mp_pkgcache *c, size_t entry, int64_t id);
 size_t mp_pkgcache_size(const mp_pkgcache *c);

@@ -82,27 +82,6 @@ static void decomposition(void **state) {
   json_decref(st);
 }
 
-static char *temp_db(void) {
-  char *p = strdup("/tmp/mlprov-unit-index.XXXXXX");
-  assert_non_null(mkdtemp(p));
-  char *db = malloc(strlen(p) + 16);
-  sprintf(db, "%s/i.db", p);
-  free(p);
-  return db;
-}
-
-static void remove_db(char *db) {
-  char buf[4200];
-  const char *sfx[] = {"", "-wal", "-shm"};
-  for (int i = 0; i < 3; i++) {
-    snprintf(buf, sizeof buf, "%s%s", db, sfx[i]);
-    unlink(buf);
-  }
-  *strrchr(db, '/') = '\0';
-  rmdir(db);
-  free(db);
-}
-
 static int version_of(mp_index *idx) {
   int v = -1;
   assert_int_equal(mp_index_schema_version(idx, &v, NULL), 0);
@@ -121,7 +100,7 @@ static int table_exists(mp_index *idx, const char *name) {
 
 static void migrations(void **state) {
   (void)state;
-  char *db = temp_db();
+  char *db = ut_temp_db();
   mp_err e;
   mp_index *idx = NULL;
   mp_err_clear(&e);
@@ -152,14 +131,14 @@ static void migrations(void **state) {
   assert_int_equal(mp_index_open(db, 0, &idx, &e), MP_EUNSUPPORTED);
   snprintf(want, sizeof want, "schema version %d is newer", V + 1);
   assert_non_null(strstr(e.msg, want));
-  remove_db(db);
+  ut_remove_db(db);
 }
 
 /* A file rolled back after inserting new packages must not leave their ids
  * in the cache: the next file with the same package needs a real row. */
 static void package_cache_survives_rollback(void **state) {
   (void)state;
-  char *db = temp_db();
+  char *db = ut_temp_db();
   mp_err e;
   mp_index *idx = NULL;
   assert_int_equal(mp_index_open(db, 1, &idx, &e), 0);
@@ -180,7 +159,7 @@ static void package_cache_survives_rollback(void **state) {
   assert_true(strtoll(idx->ops->col(r, 0), NULL, 10) == id3);
   idx->ops->rows_free(r);
   mp_index_close(idx);
-  remove_db(db);
+  ut_remove_db(db);
 }
 
 static void helpers(void **state) {

@@ -140,32 +140,11 @@ static void pairs_to_rows(void **state) {
   mp_postings_free(&p);
 }
 
-static char *temp_db(void) {
-  char *p = strdup("/tmp/mlprov-unit-postings.XXXXXX");
-  assert_non_null(mkdtemp(p));
-  char *db = malloc(strlen(p) + 16);
-  sprintf(db, "%s/i.db", p);
-  free(p);
-  return db;
-}
-
-static void remove_db(char *db) {
-  char buf[4200];
-  const char *sfx[] = {"", "-wal", "-shm"};
-  for (int i = 0; i < 3; i++) {
-    snprintf(buf, sizeof buf, "%s%s", db, sfx[i]);
-    unlink(buf);
-  }
-  *strrchr(db, '/') = '\0';
-  rmdir(db);
-  free(db);
-}
-
 /* Schema version 3's step on 1,000 pairs of 37 packages, read 7 at a time
  * (a package's pairs split across pages): every pair once, the table gone. */
 static void move_pairs_in_pages(void **state) {
   (void)state;
-  char *db = temp_db();
+  char *db = ut_temp_db();
   mp_err e;
   mp_err_clear(&e);
   mp_index *idx = NULL;
@@ -210,7 +189,7 @@ static void move_pairs_in_pages(void **state) {
   assert_int_equal(total, 1000);
   assert_int_not_equal(mp_index_q(idx, "SELECT count(*) FROM attestation_packages", NULL, 0, &r, &e), 0);
   mp_index_close(idx);
-  remove_db(db);
+  ut_remove_db(db);
 }
 
 int main(void) {

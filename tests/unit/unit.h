@@ -76,4 +76,18 @@ static inline void ut_rmtree(char *dir) {
   free(dir);
 }
 
+/* An index file in a scratch directory of its own ("DIR/i.db", malloc'd),
+ * and its removal with its WAL files and the directory. */
+static inline char *ut_temp_db(void) {
+  char *d = ut_tmpdir();
+  char *db = ut_path(d, "i.db");
+  free(d);
+  return db;
+}
+
+static inline void ut_remove_db(char *db) {
+  *strrchr(db, '/') = '\0';
+  ut_rmtree(db);
+}
+
 #endif

@@ -9,7 +9,7 @@
 # chunks of 10,000 records, one envelope a file as `mlprov run` writes them
 # (BENCH_INDEX_PER_FILE=1000: JSON Lines files of 1,000), that are indexed
 # into both backends and deleted, so /tmp never holds more than one chunk besides the
-# two databases (about 4 GB and 3 GB at full size, deleted at the end).
+# two databases (about 3.4 GB and 2.3 GB at full size, deleted at the end).
 # PostgreSQL is a throw-away server (tests/integration/pg.sh) with durable
 # commits (fsync on) and server-sized buffers. Query latency is the wall time
 # of the `mlprov index query` process, median of 5 runs. Besides wall-clock

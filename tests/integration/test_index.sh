@@ -47,9 +47,9 @@ p3 minutes=112 dataset=pause-data
 up1 minutes=120 dataset=up-data
 EOF
 for n in 1 2 3 4 5 6 7; do echo "bt0$n minutes=$((130 + n)) dataset=bt-data"; done >"$T/batch.spec"
-# attestation_packages rows go in 64, 16 and 1 at a time: records of 0, 1,
-# 15, 16, 17 and 300 packages, and one naming two packages twice (17
-# distinct), each its own file (lk*) and all in one file (lm*)
+# package_postings rows (one a package of a transaction) go in 64, 16 and 1
+# at a time: records of 0, 1, 15, 16, 17 and 300 packages, and one naming two
+# packages twice (17 distinct), each its own file (lk*) and all in one file (lm*)
 links_spec() { # PREFIX
   local n k line
   for n in 00 01 15 16 17 300 dup; do

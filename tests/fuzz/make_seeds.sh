@@ -17,6 +17,8 @@
 #               (escapes, surrogates, numbers at the limits, duplicates, depth)
 #   bundle/     OMS bundles mlprov writes (key, certificate chain, shards,
 #               one file), the shared OMS v1.0 test vectors when present
+#   (posting/   written by hand, not here: posting lists 1,2,129,257 and the
+#               largest id; pairs with repeats, out of order)
 # Usage: tests/fuzz/make_seeds.sh [BUILD_DIR]   (default build)
 set -eu
 cd "$(dirname "$0")/../.."

@@ -439,6 +439,11 @@ if pg_start; then
   pg_rows() { _pg_as "$PG_BIN/psql" "$PG_URL" -qAt -c "$1"; }
   DB="$PG_URL"
   scenario postgresql pg_sql pg_rows
+  # payloads large enough to be compressed (the 300-package records) are
+  # compressed with lz4, not the server's default pglz (Debian's server has lz4)
+  got=$(pg_rows "SELECT coalesce(string_agg(DISTINCT pg_column_compression(payload)::text, ','), 'none') FROM envelopes")
+  if [ "$got" = lz4 ]; then ok "postgresql: payloads compressed with lz4"
+  else not_ok "postgresql: payloads compressed with lz4" "compression methods found: $got"; fi
   # the same envelopes have the same content addresses on both backends
   check "sqlite and postgresql exports hold the same envelopes" \
     cmp <(sha_set "$T/export-sqlite.jsonl") <(sha_set "$T/export-postgresql.jsonl")

@@ -123,7 +123,8 @@ typedef struct mp_idb_ops {
   int (*insert_doc)(mp_idb *db, const mp_index_doc *d, const char *added_from,
                     const int64_t *pkg_ids, int64_t *att_id, mp_err *e);
   /* Record att used packages pkg_ids[0..n): held, and written as
-   * package_postings rows before the commit or the next statement. */
+   * package_postings rows before the commit or a statement that reads them
+   * (mp_postings_read_by). */
   int (*hold_postings)(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e);
 } mp_idb_ops;
 
@@ -180,6 +181,11 @@ int mp_postings_add(mp_postings *p, int64_t att, const int64_t *pkg_ids, size_t 
 /* Turns the held pairs into rows (a pair held twice counts once) and holds
  * none; -1 when out of memory (the pairs stay held). */
 int mp_postings_take(mp_postings *p);
+/* 1 when statement sql names package_postings: the held pairs must be
+ * written before it runs, for it to see them. Other statements (a record's
+ * lookups, writes to other tables) leave them held, so that a transaction's
+ * pairs make one row a package however its statements interleave. */
+int mp_postings_read_by(const char *sql);
 /* Forgets held pairs and rows (a rollback). */
 void mp_postings_clear(mp_postings *p);
 void mp_postings_free(mp_postings *p);

@@ -6,8 +6,8 @@
  * file's records never interleave with another writer's. A record is written
  * in one round trip: one statement of data-modifying CTEs whose row lists
  * travel as arrays (unnest); its (package, record) pairs are held and
- * written as posting lists (index_postings.c) before the commit or the next
- * statement, a few thousand rows a round trip. Messages show the URL without its password.
+ * written as posting lists (index_postings.c) before the commit or a
+ * statement that reads package_postings, thousands of rows a round trip. Messages show the URL without its password.
  * Server notices are discarded: the library never prints. */
 #include <dlfcn.h>
 #include <libpq-fe.h>
@@ -143,7 +143,7 @@ static int flush_postings(mp_idb *db, mp_err *e);
 static int pg_hold_postings(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e);
 
 static int pg_exec(mp_idb *db, const char *sql, mp_err *e) {
-  int frc = flush_postings(db, e);
+  int frc = mp_postings_read_by(sql) ? flush_postings(db, e) : 0;
   if (frc) return frc;
   PGresult *r = db->pq.exec(db->c, sql);
   ExecStatusType s = db->pq.resultStatus(r);
@@ -229,7 +229,7 @@ static int pg_prepared(mp_idb *db, int which, const char *sql, int n, const char
 
 static int pg_query(mp_idb *db, const char *sql, const char *const *params, size_t n, mp_idb_rows **out,
                     mp_err *e) {
-  int frc = flush_postings(db, e);
+  int frc = mp_postings_read_by(sql) ? flush_postings(db, e) : 0;
   if (frc) return frc;
   mp_idb_rows *r = calloc(1, sizeof *r);
   if (!r) return mp_err_set(e, MP_ENOMEM, "out of memory");

@@ -168,3 +168,5 @@ int mp_postings_take(mp_postings *p) {
 }
 
 void mp_postings_clear(mp_postings *p) { p->n = p->rows = 0; }
+
+int mp_postings_read_by(const char *sql) { return strstr(sql, "package_postings") != NULL; }

@@ -7,8 +7,8 @@
  * power loss the last transactions may be gone, never half of one.
  * Statements used for every record are prepared once per connection. The
  * (package, record) pairs of a transaction are held in memory and written as
- * posting lists (index_postings.c) before anything else runs on the
- * connection (the commit, a query); a rollback drops them with the rest.
+ * posting lists (index_postings.c) at the commit, or before a statement
+ * that reads package_postings; a rollback drops them with the rest.
  *
  * Checkpoints (copying committed pages from the WAL into the database file)
  * run on a thread of their own with its own connection, started by the
@@ -285,7 +285,7 @@ static int flush_postings(mp_idb *db, mp_err *e);
 
 static int sq_query(mp_idb *db, const char *sql, const char *const *params, size_t n, mp_idb_rows **out,
                     mp_err *e) {
-  int frc = flush_postings(db, e);
+  int frc = mp_postings_read_by(sql) ? flush_postings(db, e) : 0;
   if (frc) return frc;
   char *q = to_sqlite_params(sql);
   if (!q) return mp_err_set(e, MP_ENOMEM, "out of memory");
@@ -330,17 +330,18 @@ static void sq_rows_free(mp_idb_rows *r) {
 }
 
 static int sq_exec_flushed(mp_idb *db, const char *sql, mp_err *e) {
-  int rc = flush_postings(db, e);
+  int rc = mp_postings_read_by(sql) ? flush_postings(db, e) : 0;
   return rc ? rc : sq_exec(db, sql, e);
 }
 
 static int sq_begin(mp_idb *db, mp_err *e) {
   checkpointer_start(db);
   checkpoint_catch_up(db);
-  return sq_exec_flushed(db, "BEGIN IMMEDIATE", e);
+  return sq_exec(db, "BEGIN IMMEDIATE", e);
 }
 static int sq_commit(mp_idb *db, mp_err *e) {
-  int rc = sq_exec_flushed(db, "COMMIT", e);
+  int rc = flush_postings(db, e);
+  if (rc == 0) rc = sq_exec(db, "COMMIT", e);
   if (rc == 0) checkpoint_soon(db);
   return rc;
 }

@@ -7,8 +7,9 @@
  * in one round trip: one statement of data-modifying CTEs whose row lists
  * travel as arrays (unnest); its (package, record) pairs are held and
  * written as posting lists (index_postings.c) before the commit or a
- * statement that reads package_postings, thousands of rows a round trip. Messages show the URL without its password.
- * Server notices are discarded: the library never prints. */
+ * statement that reads package_postings, thousands of rows a round trip.
+ * Messages show the URL without its password. Server notices are
+ * discarded: the library never prints. */
 #include <dlfcn.h>
 #include <libpq-fe.h>
 #include <stddef.h>

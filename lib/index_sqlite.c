@@ -40,7 +40,6 @@ enum { S_PKG_GET, S_PKG_INS, S_ATT, S_ENV, S_SUBJ, S_DS, S_POST, S_POST16, S_POS
  * opening the cursor) is most of what a one-row insert costs. */
 static const int post_rows[S_COUNT] = {[S_POST] = 1, [S_POST16] = 16, [S_POST64] = 64};
 
-
 static const char *const stmt_sql[S_COUNT] = {
     [S_PKG_GET] = "SELECT id FROM packages WHERE purl=?1 AND name=?2 AND version=?3 AND digest=?4",
     [S_PKG_INS] = "INSERT INTO packages (purl, name, version, digest, base, lname) VALUES (?1,?2,?3,?4,?5,?6)",
@@ -237,9 +236,10 @@ static int sq_open(const char *target, int create, mp_idb **out, mp_err *e) {
   sqlite3_busy_timeout(db->db, 60000);
   sqlite3_extended_result_codes(db->db, 0);
   /* journal_mode=WAL persists in the file; the rest is per connection. The
-   * page cache holds a transaction's inserts into the indexes; beyond 64 MiB it costs more than it saves, as every page
-   * it grows by is fresh memory (a page fault, ~16 µs on a VM), while a page
-   * read back from the OS's cache costs a pread. */
+   * page cache holds a transaction's inserts into the indexes; beyond 64 MiB
+   * it costs more than it saves, as every page it grows by is fresh memory
+   * (a page fault, ~16 µs on a VM), while a page read back from the OS's
+   * cache costs a pread. */
   /* 64 KiB pages, for an index this creates (an existing one keeps its
    * own): SQLite writes the log a page at a time, two system calls a page,
    * and the checkpoint copies it the same way, so a record (a 30 kB payload

@@ -118,7 +118,7 @@ int mp_index_move_pairs(mp_index *idx, size_t page, mp_err *e) {
       }
       const char *pkg = idx->ops->col(r, 0), *att = idx->ops->col(r, 1);
       int64_t id = strtoll(pkg, NULL, 10);
-      rc = idx->ops->hold_postings(idx->db, strtoll(att, NULL, 10), &id, 1, e);
+      rc = mp_index_hold_postings(idx, strtoll(att, NULL, 10), &id, 1, e);
       snprintf(last_pkg, sizeof last_pkg, "%s", pkg);
       snprintf(last_att, sizeof last_att, "%s", att);
       got++;
@@ -157,9 +157,38 @@ char *mp_index_default_target(void) {
   return strdup(buf);
 }
 
+int mp_index_reserve(void **p, size_t *cap, size_t need, size_t size, size_t first) {
+  if (need <= *cap) return 0;
+  size_t nc = *cap ? *cap : first;
+  while (nc < need) nc *= 2;
+  void *np = realloc(*p, nc * size);
+  if (!np) return -1;
+  *p = np;
+  *cap = nc;
+  return 0;
+}
+
+/* Writes the held pairs as package_postings rows, one a package. */
+static int write_held(mp_index *idx, mp_err *e) {
+  if (idx->held.n == 0) return 0;
+  if (mp_postings_take(&idx->held)) return mp_err_set(e, MP_ENOMEM, "out of memory");
+  int rc = idx->ops->write_postings(idx->db, &idx->held, e);
+  idx->held.rows = 0;
+  return rc;
+}
+
+int mp_index_hold_postings(mp_index *idx, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e) {
+  if (idx->held.n + n > MP_POSTINGS_HELD_MAX && idx->held.n) {
+    int rc = write_held(idx, e);
+    if (rc) return rc;
+  }
+  return mp_postings_add(&idx->held, att, pkg_ids, n) ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
+}
+
 int mp_index_q(mp_index *idx, const char *sql, const char *const *params, size_t n,
                mp_idb_rows **rows, mp_err *e) {
-  return idx->ops->query(idx->db, sql, params, n, rows, e);
+  int rc = mp_postings_read_by(sql) ? write_held(idx, e) : 0;
+  return rc ? rc : idx->ops->query(idx->db, sql, params, n, rows, e);
 }
 
 int mp_index_schema_version(mp_index *idx, int *version, mp_err *e) {
@@ -241,6 +270,7 @@ void mp_index_close(mp_index *idx) {
   if (!idx) return;
   if (idx->db) idx->ops->close(idx->db);
   mp_pkgcache_free(idx->pkgs);
+  mp_postings_free(&idx->held);
   free(idx);
 }
 
@@ -252,7 +282,8 @@ int mp_index_begin(mp_index *idx, mp_err *e) {
 }
 
 int mp_index_commit(mp_index *idx, mp_err *e) {
-  int rc = idx->ops->commit(idx->db, e);
+  int rc = write_held(idx, e);
+  if (rc == 0) rc = idx->ops->commit(idx->db, e);
   if (rc) mp_index_rollback(idx);
   else mp_pkgcache_commit(idx->pkgs);
   return rc;
@@ -260,6 +291,7 @@ int mp_index_commit(mp_index *idx, mp_err *e) {
 
 void mp_index_rollback(mp_index *idx) {
   idx->ops->rollback(idx->db);
+  mp_postings_clear(&idx->held);
   /* ids handed out in the aborted transaction no longer exist */
   mp_pkgcache_rollback(idx->pkgs);
 }

@@ -288,7 +288,8 @@ static int write_doc(mp_index *idx, const mp_index_doc *d, const char *path, mp_
   if (!ids) return mp_err_set(e, MP_ENOMEM, "out of memory");
   int64_t att = 0;
   int rc = mp_index_package_ids(idx, d->pkgs, d->npkgs, ids, e);
-  if (rc == 0) rc = idx->ops->insert_doc(idx->db, d, path, ids, &att, e);
+  if (rc == 0) rc = idx->ops->insert_doc(idx->db, d, path, &att, e);
+  if (rc == 0) rc = mp_index_hold_postings(idx, att, ids, d->npkgs, e);
   if (ids != stack) free(ids);
   if (rc == 0) {
     fr->added++;

@@ -31,24 +31,13 @@ void mp_istore_free(mp_istore *s) {
   memset(s, 0, sizeof *s);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return 0;
-  size_t nc = *cap ? *cap : 4096;
-  while (nc < need) nc *= 2;
-  void *np = realloc(*p, nc * size);
-  if (!np) return -1;
-  *p = np;
-  *cap = nc;
-  return 0;
-}
-
 int mp_istore_add(mp_istore *s, mp_irec *rec, int kind, const char *const *vals, int n) {
   size_t bytes = 0, len[32];
   if (n > 32) return MP_ELIMIT;
   for (int i = 0; i < n; i++) bytes += vals[i] ? (len[i] = strlen(vals[i]) + 1) : 0;
   if (s->tlen + bytes >= NOVAL || s->clen + 2 + (size_t)n >= NOVAL) return MP_ELIMIT;
-  if (grow((void **)&s->text, &s->tcap, s->tlen + bytes, 1) ||
-      grow((void **)&s->cells, &s->ccap, s->clen + 2 + (size_t)n, sizeof *s->cells))
+  if (mp_index_reserve((void **)&s->text, &s->tcap, s->tlen + bytes, 1, 4096) ||
+      mp_index_reserve((void **)&s->cells, &s->ccap, s->clen + 2 + (size_t)n, sizeof *s->cells, 4096))
     return MP_ENOMEM;
   uint32_t row = (uint32_t)s->clen + 1;
   uint32_t *c = s->cells + s->clen;

@@ -4,9 +4,10 @@
  *
  * SQL given to `query` is written once for both backends: positional
  * parameters $1, $2... (the SQLite backend rewrites them to ?1, ?2...),
- * parameters and results as text. Writes go through insert_doc and
- * package_ids, which each backend does its own fastest way (PostgreSQL: one
- * round trip a record).
+ * parameters and results as text. Writes go through insert_doc,
+ * package_ids and write_postings, which each backend does its own fastest
+ * way (PostgreSQL: one round trip a record). The (package, record) pairs a
+ * transaction's records make are held by mp_index, not by the backends.
  */
 #ifndef MP_INDEX_INT_H
 #define MP_INDEX_INT_H
@@ -93,6 +94,52 @@ int mp_index_envelope_sha256(const mp_dsse *env, char hex[65], mp_err *e);
  * bare HEX are reduced the same way (malloc'd). */
 char *mp_index_digest_key(const char *arg);
 
+/* Which records used which package (index_postings.c): a writer holds the
+ * (package, record) pairs of a transaction and writes one package_postings
+ * row (pkg_id, atts) a package. */
+typedef struct mp_posting_pair {
+  int64_t pkg, att;
+} mp_posting_pair;
+typedef struct mp_posting_row {
+  int64_t pkg;
+  size_t off, len; /* its list: bytes[off .. off + len) */
+} mp_posting_row;
+typedef struct mp_postings {
+  mp_posting_pair *v, *tmp; /* held pairs; tmp: the sort's second buffer */
+  size_t n, cap;
+  mp_posting_row *row; /* what mp_postings_take made, ascending pkg */
+  size_t rows, cap_rows;
+  uint8_t *bytes;
+  size_t cap_bytes;
+} mp_postings;
+/* Pairs a writer holds at most before writing them: 32 bytes each while
+ * held. A batch of 8,192 records of ~300 packages fits. */
+#define MP_POSTINGS_HELD_MAX ((size_t)1 << 22)
+/* Holds pairs (pkg_ids[i], att); -1 when out of memory (none held). */
+int mp_postings_add(mp_postings *p, int64_t att, const int64_t *pkg_ids, size_t n);
+/* Turns the held pairs into rows (a pair held twice counts once) and holds
+ * none; -1 when out of memory (the pairs stay held). */
+int mp_postings_take(mp_postings *p);
+/* 1 when statement sql names package_postings: the held pairs must be
+ * written before it runs, for it to see them. Other statements (a record's
+ * lookups, writes to other tables) leave them held, so that a transaction's
+ * pairs make one row a package however its statements interleave. */
+int mp_postings_read_by(const char *sql);
+/* Forgets held pairs and rows (a rollback). */
+void mp_postings_clear(mp_postings *p);
+void mp_postings_free(mp_postings *p);
+/* A list of n ascending positive ids: at most 10 * n bytes at out. */
+size_t mp_posting_encode(const int64_t *ids, size_t n, uint8_t *out);
+/* Appends a list's ids to *ids (*n of *cap used, grown with realloc): 0, -1
+ * when the bytes are not a list (empty, cut short, not ascending, too
+ * large), -2 when out of memory. */
+int mp_posting_decode(const uint8_t *p, size_t len, int64_t **ids, size_t *n, size_t *cap);
+
+/* Room for need elements of size bytes at *p, whose capacity is *cap:
+ * grown by doubling from first (realloc); -1 when out of memory (*p and
+ * *cap unchanged). */
+int mp_index_reserve(void **p, size_t *cap, size_t need, size_t size, size_t first);
+
 /* --- backends ---------------------------------------------------------------- */
 
 typedef struct mp_idb mp_idb;
@@ -120,12 +167,9 @@ typedef struct mp_idb_ops {
   int (*package_ids)(mp_idb *db, const mp_index_pkg *const *p, size_t n, int64_t *ids, mp_err *e);
   /* Inserts a new attestation with all its rows; pkg_ids[i] is d->pkgs[i]'s
    * id. MP_EEXISTS (nothing written) when the envelope is already indexed. */
-  int (*insert_doc)(mp_idb *db, const mp_index_doc *d, const char *added_from,
-                    const int64_t *pkg_ids, int64_t *att_id, mp_err *e);
-  /* Record att used packages pkg_ids[0..n): held, and written as
-   * package_postings rows before the commit or a statement that reads them
-   * (mp_postings_read_by). */
-  int (*hold_postings)(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e);
+  int (*insert_doc)(mp_idb *db, const mp_index_doc *d, const char *added_from, int64_t *att_id, mp_err *e);
+  /* Inserts package_postings rows p->row[0..p->rows) (mp_postings_take). */
+  int (*write_postings)(mp_idb *db, const mp_postings *p, mp_err *e);
 } mp_idb_ops;
 
 extern const mp_idb_ops mp_idb_sqlite;
@@ -154,51 +198,11 @@ void mp_pkgcache_truncate(mp_pkgcache *c, size_t n);
 void mp_pkgcache_commit(mp_pkgcache *c);
 void mp_pkgcache_rollback(mp_pkgcache *c);
 
-/* Which records used which package (index_postings.c): a writer holds the
- * (package, record) pairs of a transaction and writes one package_postings
- * row (pkg_id, atts) a package. */
-typedef struct mp_posting_pair {
-  int64_t pkg, att;
-} mp_posting_pair;
-typedef struct mp_posting_row {
-  int64_t pkg;
-  size_t off, len; /* its list: bytes[off .. off + len) */
-} mp_posting_row;
-typedef struct mp_postings {
-  mp_posting_pair *v, *tmp; /* held pairs; tmp: the sort's second buffer */
-  size_t n, cap;
-  mp_posting_row *row; /* what mp_postings_take made, ascending pkg */
-  size_t rows, cap_rows;
-  uint8_t *bytes;
-  size_t cap_bytes;
-} mp_postings;
-/* Pairs a writer holds at most before writing them (or the commit, or the
- * next statement): 32 bytes each while held. A batch of 8,192 records of
- * ~300 packages fits. */
-#define MP_POSTINGS_HELD_MAX ((size_t)1 << 22)
-/* Holds pairs (pkg_ids[i], att); -1 when out of memory (none held). */
-int mp_postings_add(mp_postings *p, int64_t att, const int64_t *pkg_ids, size_t n);
-/* Turns the held pairs into rows (a pair held twice counts once) and holds
- * none; -1 when out of memory (the pairs stay held). */
-int mp_postings_take(mp_postings *p);
-/* 1 when statement sql names package_postings: the held pairs must be
- * written before it runs, for it to see them. Other statements (a record's
- * lookups, writes to other tables) leave them held, so that a transaction's
- * pairs make one row a package however its statements interleave. */
-int mp_postings_read_by(const char *sql);
-/* Forgets held pairs and rows (a rollback). */
-void mp_postings_clear(mp_postings *p);
-void mp_postings_free(mp_postings *p);
-/* A list of n ascending positive ids: at most 10 * n bytes at out. */
-size_t mp_posting_encode(const int64_t *ids, size_t n, uint8_t *out);
-/* Appends a list's ids to *ids (*n of *cap used, grown with realloc): 0, -1
- * when the bytes are not a list (empty, cut short, not ascending, too
- * large), -2 when out of memory. */
-int mp_posting_decode(const uint8_t *p, size_t len, int64_t **ids, size_t *n, size_t *cap);
 struct mp_index {
   const mp_idb_ops *ops;
   mp_idb *db;
   mp_pkgcache *pkgs;  /* ids of the rows committed and of the open transaction */
+  mp_postings held;   /* the open transaction's (package, record) pairs */
 };
 
 /* Schema DDL of one version, per dialect (index.c). */
@@ -224,6 +228,10 @@ int mp_index_schema_version(mp_index *idx, int *version, mp_err *e);
 int mp_index_begin(mp_index *idx, mp_err *e);
 int mp_index_commit(mp_index *idx, mp_err *e);
 void mp_index_rollback(mp_index *idx);
+/* Record att used packages pkg_ids[0..n) (inside a write transaction): held,
+ * and written as package_postings rows at the commit, before a query that
+ * reads them (mp_postings_read_by), or when MP_POSTINGS_HELD_MAX are held. */
+int mp_index_hold_postings(mp_index *idx, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e);
 /* Package ids through the cache (inside a write transaction): ids[i] for p[i]. */
 int mp_index_package_ids(mp_index *idx, const mp_index_pkg *p, size_t n, int64_t *ids, mp_err *e);
 

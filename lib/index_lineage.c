@@ -83,7 +83,7 @@ size_t mp_irset_add(mp_irset *s, int64_t id, int depth) {
   return p;
 }
 
-char *mp_index_id_cond(const mp_index *idx, const char *col, const int64_t *v, size_t n) {
+static char *id_cond(const mp_index *idx, const char *col, const int64_t *v, size_t n) {
   int pg = idx->ops == &mp_idb_pg;
   size_t cap = strlen(col) + n * 21 + 40;
   char *s = malloc(cap);
@@ -92,6 +92,15 @@ char *mp_index_id_cond(const mp_index *idx, const char *col, const int64_t *v, s
   for (size_t i = 0; i < n; i++) o += (size_t)snprintf(s + o, cap - o, "%s%lld", i ? "," : "", (long long)v[i]);
   snprintf(s + o, cap - o, pg ? "}'::bigint[])" : ")");
   return s;
+}
+
+char *mp_index_id_sql(const mp_index *idx, const char *fmt, const char *col, const int64_t *v, size_t n) {
+  char *cond = id_cond(idx, col, v, n);
+  size_t len = cond ? strlen(fmt) + strlen(cond) + 1 : 0;
+  char *sql = cond ? malloc(len) : NULL;
+  if (sql) snprintf(sql, len, fmt, cond);
+  free(cond);
+  return sql;
 }
 
 /* --- the walk --------------------------------------------------------------- */
@@ -150,15 +159,8 @@ static void edges_free(edges *x) {
  * (to, from, base digest). */
 static int edges_query(mp_index *idx, const char *fmt, const char *col, const int64_t *ids, size_t nids,
                        edges *x, mp_err *e) {
-  char *cond = mp_index_id_cond(idx, col, ids, nids);
-  size_t len = cond ? strlen(cond) + strlen(fmt) + 1 : 0;
-  char *sql = cond ? malloc(len) : NULL;
-  if (!sql) {
-    free(cond);
-    return mp_err_set(e, MP_ENOMEM, "out of memory");
-  }
-  snprintf(sql, len, fmt, cond);
-  free(cond);
+  char *sql = mp_index_id_sql(idx, fmt, col, ids, nids);
+  if (!sql) return mp_err_set(e, MP_ENOMEM, "out of memory");
   mp_idb_rows *r = NULL;
   int rc = mp_index_q(idx, sql, NULL, 0, &r, e);
   free(sql);

@@ -5,10 +5,8 @@
  * transaction-level advisory lock, so they are serialised as on SQLite and a
  * file's records never interleave with another writer's. A record is written
  * in one round trip: one statement of data-modifying CTEs whose row lists
- * travel as arrays (unnest); its (package, record) pairs are held and
- * written as posting lists (index_postings.c) before the commit or a
- * statement that reads package_postings, thousands of rows a round trip.
- * Messages show the URL without its password. Server notices are
+ * travel as arrays (unnest); package postings go thousands of rows a round
+ * trip. Messages show the URL without its password. Server notices are
  * discarded: the library never prints. */
 #include <dlfcn.h>
 #include <libpq-fe.h>
@@ -18,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "encoding.h"
 #include "index_int.h"
 
 #define WRITER_LOCK "7012345019"  /* pg_advisory_xact_lock key: mlprov index writers */
@@ -85,7 +84,6 @@ struct mp_idb {
   char *where; /* URL without password */
   int prepared[P_COUNT];
   int toast_set;   /* the session's payload compression chosen */
-  mp_postings held;
 };
 
 struct mp_idb_rows {
@@ -133,19 +131,13 @@ static void quiet(void *arg, const char *msg) {
 static void pg_close(mp_idb *db) {
   if (!db) return;
   if (db->c) db->pq.finish(db->c);
-  mp_postings_free(&db->held);
   /* libpq stays loaded: unloading it would run its and its libraries'
    * destructors while OpenSSL, shared with mlprov, is still in use */
   free(db->where);
   free(db);
 }
 
-static int flush_postings(mp_idb *db, mp_err *e);
-static int pg_hold_postings(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e);
-
 static int pg_exec(mp_idb *db, const char *sql, mp_err *e) {
-  int frc = mp_postings_read_by(sql) ? flush_postings(db, e) : 0;
-  if (frc) return frc;
   PGresult *r = db->pq.exec(db->c, sql);
   ExecStatusType s = db->pq.resultStatus(r);
   int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0 : fail(db, r, e, "executing");
@@ -230,8 +222,6 @@ static int pg_prepared(mp_idb *db, int which, const char *sql, int n, const char
 
 static int pg_query(mp_idb *db, const char *sql, const char *const *params, size_t n, mp_idb_rows **out,
                     mp_err *e) {
-  int frc = mp_postings_read_by(sql) ? flush_postings(db, e) : 0;
-  if (frc) return frc;
   mp_idb_rows *r = calloc(1, sizeof *r);
   if (!r) return mp_err_set(e, MP_ENOMEM, "out of memory");
   int rc = pg_params(db, sql, (int)n, params, NULL, NULL, &r->res, e);
@@ -285,8 +275,6 @@ static int pg_begin(mp_idb *db, mp_err *e) {
 }
 
 static int pg_commit(mp_idb *db, mp_err *e) {
-  int frc = flush_postings(db, e);
-  if (frc) return frc;
   PGresult *r = db->pq.exec(db->c, "COMMIT");
   /* COMMIT of a failed transaction "succeeds" as ROLLBACK */
   int rc = db->pq.resultStatus(r) == PGRES_COMMAND_OK && strcmp(db->pq.cmdStatus(r), "COMMIT") == 0
@@ -298,10 +286,7 @@ static int pg_commit(mp_idb *db, mp_err *e) {
   return rc;
 }
 
-static void pg_rollback(mp_idb *db) {
-  mp_postings_clear(&db->held);
-  db->pq.clear(db->pq.exec(db->c, "ROLLBACK"));
-}
+static void pg_rollback(mp_idb *db) { db->pq.clear(db->pq.exec(db->c, "ROLLBACK")); }
 
 /* --- array literals ----------------------------------------------------------- */
 
@@ -311,22 +296,37 @@ typedef struct sbuf {
   int oom;
 } sbuf;
 
-static void put(sbuf *b, const char *s, size_t n) {
-  if (b->oom) return;
+/* Room for n more bytes and the NUL after them, at the end of b; NULL
+ * (b->oom set) when out of memory. */
+static char *room(sbuf *b, size_t n) {
+  if (b->oom) return NULL;
   if (b->n + n + 1 > b->cap) {
     size_t nc = b->cap ? b->cap : 256;
     while (nc < b->n + n + 1) nc *= 2;
     char *ns = realloc(b->s, nc);
     if (!ns) {
       b->oom = 1;
-      return;
+      return NULL;
     }
     b->s = ns;
     b->cap = nc;
   }
-  memcpy(b->s + b->n, s, n);
+  return b->s + b->n;
+}
+
+static void put(sbuf *b, const char *s, size_t n) {
+  char *at = room(b, n);
+  if (!at) return;
+  memcpy(at, s, n);
   b->n += n;
   b->s[b->n] = '\0';
+}
+
+static void put_hex(sbuf *b, const uint8_t *bytes, size_t n) {
+  char *at = room(b, 2 * n);
+  if (!at) return;
+  mp_hex_encode(bytes, n, at);
+  b->n += 2 * n;
 }
 
 static void put_elem_text(sbuf *b, const char *v, int first) {
@@ -398,8 +398,8 @@ static int pg_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, i
 #define NPARAMS 35
 #define NARRAYS 14
 
-static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_from, const int64_t *pkg_ids,
-                         int64_t *att_id, mp_err *e) {
+static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_from, int64_t *att_id,
+                         mp_err *e) {
   static const char sql[] =
       "WITH a AS (INSERT INTO attestations (envelope_sha256, payload_sha256, verified, verify_error,"
       " predicate_type, build_type, builder_id, invocation_id, started_on, finished_on, sort_time, source_uri,"
@@ -475,24 +475,20 @@ static int pg_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
   }
   db->pq.clear(r);
   for (int i = 0; i < NARRAYS; i++) free(arr[i].s);
-  if (rc == 0) rc = pg_hold_postings(db, *att_id, pkg_ids, d->npkgs, e);
   return rc;
 }
 
 /* --- package_postings ---------------------------------------------------------- */
 
-/* Writes the held pairs as posting lists, POST_ROWS rows a statement: the
- * ids as a bigint[] and the lists as a text[] of hex. */
-static int flush_postings(mp_idb *db, mp_err *e) {
-  if (db->held.n == 0) return 0;
-  if (mp_postings_take(&db->held)) return mp_err_set(e, MP_ENOMEM, "out of memory");
+/* POST_ROWS rows a statement: the ids as a bigint[] and the lists as a
+ * text[] of hex. */
+static int pg_write_postings(mp_idb *db, const mp_postings *p, mp_err *e) {
   static const char sql[] = "INSERT INTO package_postings (pkg_id, atts)"
                             " SELECT u.p, decode(u.h, 'hex') FROM unnest($1::bigint[], $2::text[]) AS u(p, h)";
-  static const char hex[] = "0123456789abcdef";
-  const mp_posting_row *row = db->held.row;
+  const mp_posting_row *row = p->row;
   int rc = 0;
-  for (size_t i = 0; rc == 0 && i < db->held.rows;) {
-    size_t end = db->held.rows - i > POST_ROWS ? i + POST_ROWS : db->held.rows;
+  for (size_t i = 0; rc == 0 && i < p->rows;) {
+    size_t end = p->rows - i > POST_ROWS ? i + POST_ROWS : p->rows;
     sbuf ids, lists;
     memset(&ids, 0, sizeof ids);
     memset(&lists, 0, sizeof lists);
@@ -501,11 +497,7 @@ static int flush_postings(mp_idb *db, mp_err *e) {
     for (size_t k = i; k < end; k++) {
       put_elem_int(&ids, row[k].pkg, 0, k == i);
       if (k > i) put(&lists, ",", 1);
-      const uint8_t *b = db->held.bytes + row[k].off;
-      for (size_t j = 0; j < row[k].len; j++) {
-        char two[2] = {hex[b[j] >> 4], hex[b[j] & 15]};
-        put(&lists, two, 2);
-      }
+      put_hex(&lists, p->bytes + row[k].off, row[k].len);
     }
     put(&ids, "}", 1);
     put(&lists, "}", 1);
@@ -517,16 +509,7 @@ static int flush_postings(mp_idb *db, mp_err *e) {
     free(lists.s);
     i = end;
   }
-  db->held.rows = 0;
   return rc;
-}
-
-static int pg_hold_postings(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e) {
-  if (db->held.n + n > MP_POSTINGS_HELD_MAX && db->held.n) {
-    int rc = flush_postings(db, e);
-    if (rc) return rc;
-  }
-  return mp_postings_add(&db->held, att, pkg_ids, n) ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
 }
 
 const mp_idb_ops mp_idb_pg = {
@@ -544,5 +527,5 @@ const mp_idb_ops mp_idb_pg = {
     .rollback = pg_rollback,
     .package_ids = pg_package_ids,
     .insert_doc = pg_insert_doc,
-    .hold_postings = pg_hold_postings,
+    .write_postings = pg_write_postings,
 };

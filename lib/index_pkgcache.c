@@ -105,17 +105,6 @@ static int grow_slots(mp_pkgcache *c) {
   return 0;
 }
 
-static int reserve(void **p, size_t *cap, size_t need, size_t size, size_t first) {
-  if (need <= *cap) return 0;
-  size_t nc = *cap ? *cap : first;
-  while (nc < need) nc *= 2;
-  void *np = realloc(*p, nc * size);
-  if (!np) return -1;
-  *p = np;
-  *cap = nc;
-  return 0;
-}
-
 static int same(const mp_pkgcache *c, const entry *x, const char *const s[4], const uint32_t len[4]) {
   if (memcmp(x->len, len, sizeof x->len)) return 0;
   const char *a = c->arena + x->off;
@@ -161,8 +150,8 @@ int mp_pkgcache_find_add(mp_pkgcache *c, const mp_index_pkg *p, size_t *entry_no
   }
   /* absent: a new entry in the empty slot the probe stopped at; the table
    * doubles first when the entry would fill more than half of it */
-  if (c->n >= UINT32_MAX - 1 || reserve((void **)&c->ent, &c->cap, c->n + 1, sizeof *c->ent, 256) ||
-      reserve((void **)&c->arena, &c->acap, c->used + total, 1, 16384))
+  if (c->n >= UINT32_MAX - 1 || mp_index_reserve((void **)&c->ent, &c->cap, c->n + 1, sizeof *c->ent, 256) ||
+      mp_index_reserve((void **)&c->arena, &c->acap, c->used + total, 1, 16384))
     return -1;
   if ((c->n + 1) * 2 > c->mask + 1) {
     if (grow_slots(c)) return -1;

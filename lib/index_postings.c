@@ -84,17 +84,12 @@ void mp_postings_free(mp_postings *p) {
 }
 
 int mp_postings_add(mp_postings *p, int64_t att, const int64_t *pkg_ids, size_t n) {
-  if (p->n + n > p->cap) {
-    size_t cap = p->cap ? p->cap : 4096;
-    while (cap < p->n + n) cap *= 2;
-    mp_posting_pair *v = realloc(p->v, cap * sizeof *v);
-    if (!v) return -1;
-    p->v = v;
-    mp_posting_pair *t = realloc(p->tmp, cap * sizeof *t);
-    if (!t) return -1;
-    p->tmp = t;
-    p->cap = cap;
-  }
+  /* v and tmp grow alike from the same capacity; it moves once both have */
+  size_t cap_v = p->cap, cap_tmp = p->cap;
+  if (mp_index_reserve((void **)&p->v, &cap_v, p->n + n, sizeof *p->v, 4096) ||
+      mp_index_reserve((void **)&p->tmp, &cap_tmp, p->n + n, sizeof *p->tmp, 4096))
+    return -1;
+  p->cap = cap_v;
   for (size_t i = 0; i < n; i++) p->v[p->n++] = (mp_posting_pair){pkg_ids[i], att};
   return 0;
 }
@@ -125,25 +120,14 @@ static int by_att(const void *x, const void *y) {
   return a < b ? -1 : a > b;
 }
 
-static int reserve(void **v, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return 0;
-  size_t nc = *cap ? *cap : 256;
-  while (nc < need) nc *= 2;
-  void *nv = realloc(*v, nc * size);
-  if (!nv) return -1;
-  *v = nv;
-  *cap = nc;
-  return 0;
-}
-
 int mp_postings_take(mp_postings *p) {
   p->rows = 0;
   if (p->n == 0) return 0;
   mp_posting_pair *v = sort_by_package(p);
   size_t groups = 1;
   for (size_t i = 1; i < p->n; i++) groups += v[i].pkg != v[i - 1].pkg;
-  if (reserve((void **)&p->row, &p->cap_rows, groups, sizeof *p->row) ||
-      reserve((void **)&p->bytes, &p->cap_bytes, p->n * VARINT_MAX, 1))
+  if (mp_index_reserve((void **)&p->row, &p->cap_rows, groups, sizeof *p->row, 256) ||
+      mp_index_reserve((void **)&p->bytes, &p->cap_bytes, p->n * VARINT_MAX, 1, 256))
     return -1;
   size_t used = 0;
   for (size_t i = 0; i < p->n;) {

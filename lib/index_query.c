@@ -80,16 +80,9 @@ static int for_recs(qctx *c, const char *fmt, const char *col, mp_irset *const *
   size_t u = 0;
   for (size_t i = 0; i < n; i++)
     if (u == 0 || ids[u - 1] != ids[i]) ids[u++] = ids[i];
-  char *cond = mp_index_id_cond(c->idx, col, ids, u);
+  char *sql = mp_index_id_sql(c->idx, fmt, col, ids, u);
   free(ids);
-  size_t len = cond ? strlen(fmt) + strlen(cond) + 1 : 0;
-  char *sql = cond ? malloc(len) : NULL;
-  if (!sql) {
-    free(cond);
-    return mp_err_set(e, MP_ENOMEM, "out of memory");
-  }
-  snprintf(sql, len, fmt, cond);
-  free(cond);
+  if (!sql) return mp_err_set(e, MP_ENOMEM, "out of memory");
   mp_idb_rows *r = NULL;
   int rc = mp_index_q(c->idx, sql, NULL, 0, &r, e);
   free(sql);
@@ -218,12 +211,8 @@ static int dependency_uses(qctx *c, const dep_pkg *packages, size_t n, dep_use *
   int64_t *ids = malloc(n * sizeof *ids);
   if (!ids) return mp_err_set(e, MP_ENOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) ids[i] = packages[i].id;
-  char *cond = mp_index_id_cond(c->idx, "pkg_id", ids, n);
+  char *sql = mp_index_id_sql(c->idx, "SELECT pkg_id, atts FROM package_postings WHERE %s", "pkg_id", ids, n);
   free(ids);
-  size_t len = cond ? strlen(cond) + 64 : 0;
-  char *sql = cond ? malloc(len) : NULL;
-  if (sql) snprintf(sql, len, "SELECT pkg_id, atts FROM package_postings WHERE %s", cond);
-  free(cond);
   if (!sql) return mp_err_set(e, MP_ENOMEM, "out of memory");
   mp_idb_rows *r = NULL;
   int rc = mp_index_q(c->idx, sql, NULL, 0, &r, e);
@@ -341,18 +330,15 @@ static int seed_dependency(qctx *c, mp_err *e) {
     size_t natts = 0;
     for (size_t i = 0; atts && i < nuses; i++)
       if (natts == 0 || atts[natts - 1] != uses[i].att) atts[natts++] = uses[i].att;
-    char *cond = atts ? mp_index_id_cond(c->idx, "a.id", atts, natts) : NULL;
+    char *sql = atts ? mp_index_id_sql(c->idx, "SELECT a.id, " ATT_COLS " FROM attestations a WHERE %s", "a.id",
+                                       atts, natts)
+                     : NULL;
     free(atts);
-    static const char fmt[] = "SELECT a.id, " ATT_COLS " FROM attestations a WHERE %s";
-    size_t len = cond ? strlen(cond) + sizeof fmt : 0;
-    char *sql = cond ? malloc(len) : NULL;
     if (!sql) rc = mp_err_set(e, MP_ENOMEM, "out of memory");
     else {
-      snprintf(sql, len, fmt, cond);
       const char *none[2];
       rc = seed(c, sql, none, 0, 0, e);
     }
-    free(cond);
     free(sql);
     /* and what each matched, by package id */
     for (size_t i = 0; rc == 0 && i < c->main->n; i++) {

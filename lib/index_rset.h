@@ -81,10 +81,11 @@ json_t *mp_index_answer_json(const mp_index_answer *a);
 /* A digest as stored -> "sha256:HEX" or "ALG:HEX" (null when empty). */
 json_t *mp_index_digest_json(const char *stored);
 
-/* SQL condition "col IN (1,2,3)" for SQLite and "col = ANY('{1,2,3}'::bigint[])"
- * for PostgreSQL (one constant to parse and plan instead of thousands), for
- * v[0..n) (malloc'd, NULL when out of memory). */
-char *mp_index_id_cond(const mp_index *idx, const char *col, const int64_t *v, size_t n);
+/* SQL text fmt whose one %s is the condition "col IN (1,2,3)" for SQLite
+ * and "col = ANY('{1,2,3}'::bigint[])" for PostgreSQL (one constant to parse
+ * and plan instead of thousands), for v[0..n) (malloc'd, NULL when out of
+ * memory). */
+char *mp_index_id_sql(const mp_index *idx, const char *fmt, const char *col, const int64_t *v, size_t n);
 
 /* The lineage walk. Breadth first from the records `from` (ids, in result
  * order): down to the records whose base model is a subject of the frontier

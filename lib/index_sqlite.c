@@ -5,10 +5,7 @@
  * writers are serialised by BEGIN IMMEDIATE with a generous busy timeout.
  * synchronous=NORMAL: a committed file survives a crash of mlprov; after a
  * power loss the last transactions may be gone, never half of one.
- * Statements used for every record are prepared once per connection. The
- * (package, record) pairs of a transaction are held in memory and written as
- * posting lists (index_postings.c) at the commit, or before a statement
- * that reads package_postings; a rollback drops them with the rest.
+ * Statements used for every record are prepared once per connection.
  *
  * Checkpoints (copying committed pages from the WAL into the database file)
  * run on a thread of their own with its own connection, started by the
@@ -73,7 +70,6 @@ struct mp_idb {
   checkpointer *ck;
   int wal_frames; /* frames in the log after the last commit */
   sqlite3_stmt *st[S_COUNT];
-  mp_postings held;
 };
 
 struct mp_idb_rows {
@@ -203,7 +199,6 @@ static void sq_close(mp_idb *db) {
   checkpointer_stop(db->ck); /* before the writer's close, which checkpoints what is left */
   for (int i = 0; i < S_COUNT; i++) sqlite3_finalize(db->st[i]);
   sqlite3_close(db->db);
-  mp_postings_free(&db->held);
   free(db->path);
   free(db);
 }
@@ -281,12 +276,8 @@ static char *to_sqlite_params(const char *sql) {
   return s;
 }
 
-static int flush_postings(mp_idb *db, mp_err *e);
-
 static int sq_query(mp_idb *db, const char *sql, const char *const *params, size_t n, mp_idb_rows **out,
                     mp_err *e) {
-  int frc = mp_postings_read_by(sql) ? flush_postings(db, e) : 0;
-  if (frc) return frc;
   char *q = to_sqlite_params(sql);
   if (!q) return mp_err_set(e, MP_ENOMEM, "out of memory");
   mp_idb_rows *r = calloc(1, sizeof *r);
@@ -329,24 +320,17 @@ static void sq_rows_free(mp_idb_rows *r) {
   free(r);
 }
 
-static int sq_exec_flushed(mp_idb *db, const char *sql, mp_err *e) {
-  int rc = mp_postings_read_by(sql) ? flush_postings(db, e) : 0;
-  return rc ? rc : sq_exec(db, sql, e);
-}
-
 static int sq_begin(mp_idb *db, mp_err *e) {
   checkpointer_start(db);
   checkpoint_catch_up(db);
   return sq_exec(db, "BEGIN IMMEDIATE", e);
 }
 static int sq_commit(mp_idb *db, mp_err *e) {
-  int rc = flush_postings(db, e);
-  if (rc == 0) rc = sq_exec(db, "COMMIT", e);
+  int rc = sq_exec(db, "COMMIT", e);
   if (rc == 0) checkpoint_soon(db);
   return rc;
 }
 static void sq_rollback(mp_idb *db) {
-  mp_postings_clear(&db->held);
   if (!sqlite3_get_autocommit(db->db)) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -411,12 +395,9 @@ static int sq_package_ids(mp_idb *db, const mp_index_pkg *const *ps, size_t n, i
 
 /* --- package_postings ---------------------------------------------------------- */
 
-/* Writes the held pairs as posting lists, one row a package. */
-static int flush_postings(mp_idb *db, mp_err *e) {
-  if (db->held.n == 0) return 0;
-  if (mp_postings_take(&db->held)) return mp_err_set(e, MP_ENOMEM, "out of memory");
-  const mp_posting_row *row = db->held.row;
-  size_t m = db->held.rows;
+static int sq_write_postings(mp_idb *db, const mp_postings *p, mp_err *e) {
+  const mp_posting_row *row = p->row;
+  size_t m = p->rows;
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < m;) {
     int which = m - i >= 64 ? S_POST64 : m - i >= 16 ? S_POST16 : S_POST;
@@ -424,20 +405,11 @@ static int flush_postings(mp_idb *db, mp_err *e) {
     sqlite3_stmt *st = db->st[which];
     for (int r = 0; r < post_rows[which]; r++, i++) {
       sqlite3_bind_int64(st, 2 * r + 1, row[i].pkg);
-      sqlite3_bind_blob(st, 2 * r + 2, db->held.bytes + row[i].off, (int)row[i].len, SQLITE_STATIC);
+      sqlite3_bind_blob(st, 2 * r + 2, p->bytes + row[i].off, (int)row[i].len, SQLITE_STATIC);
     }
     rc = step_done(db, which, e);
   }
-  db->held.rows = 0;
   return rc;
-}
-
-static int sq_hold_postings(mp_idb *db, int64_t att, const int64_t *pkg_ids, size_t n, mp_err *e) {
-  if (db->held.n + n > MP_POSTINGS_HELD_MAX && db->held.n) {
-    int rc = flush_postings(db, e);
-    if (rc) return rc;
-  }
-  return mp_postings_add(&db->held, att, pkg_ids, n) ? mp_err_set(e, MP_ENOMEM, "out of memory") : 0;
 }
 
 static void bind_time(sqlite3_stmt *st, int i, int64_t t) {
@@ -445,8 +417,8 @@ static void bind_time(sqlite3_stmt *st, int i, int64_t t) {
   else I(st, i, t);
 }
 
-static int sq_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_from, const int64_t *pkg_ids,
-                         int64_t *att_id, mp_err *e) {
+static int sq_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_from, int64_t *att_id,
+                         mp_err *e) {
   int rc;
   if ((rc = prep(db, S_ATT, e))) return rc;
   sqlite3_stmt *a = db->st[S_ATT];
@@ -484,7 +456,6 @@ static int sq_insert_doc(mp_idb *db, const mp_index_doc *d, const char *added_fr
     if (x->records >= 0) I(s, 6, x->records);
     if ((rc = step_done(db, S_DS, e))) return rc;
   }
-  if ((rc = sq_hold_postings(db, id, pkg_ids, d->npkgs, e))) return rc;
   for (size_t i = 0; i < d->nbases; i++) {
     if (!*d->bases[i].digest) continue; /* lineage follows digests only */
     if ((rc = prep(db, S_LIN, e))) return rc;
@@ -506,7 +477,7 @@ const mp_idb_ops mp_idb_sqlite = {
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,
-    .exec = sq_exec_flushed,
+    .exec = sq_exec,
     .query = sq_query,
     .next = sq_next,
     .col = sq_col,
@@ -517,5 +488,5 @@ const mp_idb_ops mp_idb_sqlite = {
     .rollback = sq_rollback,
     .package_ids = sq_package_ids,
     .insert_doc = sq_insert_doc,
-    .hold_postings = sq_hold_postings,
+    .write_postings = sq_write_postings,
 };

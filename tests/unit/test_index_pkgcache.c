@@ -11,6 +11,7 @@
 
 #include "index_int.h"
 #include "unit.h"
+#include "unit_index.h"
 
 /* Package number i, with strings of varied lengths (0 to 70 bytes). */
 typedef struct pkgbuf {
@@ -127,24 +128,14 @@ static void rollback_forgets_pending(void **state) {
   mp_pkgcache_free(c);
 }
 
-static long long count(mp_index *idx, const char *sql) {
-  mp_idb_rows *r = NULL;
-  assert_int_equal(mp_index_q(idx, sql, NULL, 0, &r, NULL), 0);
-  assert_int_equal(idx->ops->next(r, NULL), 1);
-  long long n = strtoll(idx->ops->col(r, 0), NULL, 10);
-  idx->ops->rows_free(r);
-  return n;
-}
-
 /* Through mp_index_package_ids: a record naming a package twice gets one row
  * and one id; a later record finds the committed ids in the cache; a rolled
  * back record's new packages are inserted again (the rows went with it). */
 static void package_ids_on_sqlite(void **state) {
   (void)state;
-  char *db = ut_temp_db();
+  char *db;
+  mp_index *idx = ut_index_new(&db);
   mp_err e;
-  mp_index *idx = NULL;
-  assert_int_equal(mp_index_open(db, 1, &idx, &e), 0);
   enum { N = 700 }; /* more than the stack arrays hold */
   static pkgbuf bufs[N];
   static mp_index_pkg rec[N + 2];
@@ -157,8 +148,8 @@ static void package_ids_on_sqlite(void **state) {
   assert_true(ids[N] == ids[5]);
   assert_true(ids[N + 1] == ids[N - 1]);
   assert_int_equal(mp_index_commit(idx, &e), 0);
-  assert_int_equal(count(idx, "SELECT count(*) FROM packages"), N);
-  assert_int_equal(count(idx, "SELECT count(DISTINCT id) FROM packages"), N);
+  assert_int_equal(ut_index_count(idx, "SELECT count(*) FROM packages"), N);
+  assert_int_equal(ut_index_count(idx, "SELECT count(DISTINCT id) FROM packages"), N);
   assert_int_equal(mp_index_begin(idx, &e), 0);
   assert_int_equal(mp_index_package_ids(idx, rec, N + 2, again, &e), 0);
   assert_memory_equal(again, ids, sizeof ids);
@@ -168,15 +159,15 @@ static void package_ids_on_sqlite(void **state) {
   assert_int_equal(mp_index_package_ids(idx, one, 2, one_ids, &e), 0);
   assert_true(one_ids[1] == ids[7]);
   mp_index_rollback(idx);
-  assert_int_equal(count(idx, "SELECT count(*) FROM packages"), N);
+  assert_int_equal(ut_index_count(idx, "SELECT count(*) FROM packages"), N);
   assert_int_equal(mp_index_begin(idx, &e), 0);
   assert_int_equal(mp_index_package_ids(idx, one, 2, one_again, &e), 0);
   assert_int_equal(mp_index_commit(idx, &e), 0);
-  assert_int_equal(count(idx, "SELECT count(*) FROM packages"), N + 1);
+  assert_int_equal(ut_index_count(idx, "SELECT count(*) FROM packages"), N + 1);
   char sql[256];
   snprintf(sql, sizeof sql, "SELECT count(*) FROM packages WHERE id = %lld AND name = '%s'", (long long)one_again[0],
            extra.name);
-  assert_int_equal(count(idx, sql), 1);
+  assert_int_equal(ut_index_count(idx, sql), 1);
   mp_index_close(idx);
   ut_remove_db(db);
 }

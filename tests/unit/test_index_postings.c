@@ -11,6 +11,7 @@
 
 #include "index_int.h"
 #include "unit.h"
+#include "unit_index.h"
 
 static void decode_ok(const uint8_t *b, size_t len, const int64_t *want, size_t n) {
   int64_t *ids = NULL;
@@ -144,11 +145,10 @@ static void pairs_to_rows(void **state) {
  * (a package's pairs split across pages): every pair once, the table gone. */
 static void move_pairs_in_pages(void **state) {
   (void)state;
-  char *db = ut_temp_db();
+  char *db;
+  mp_index *idx = ut_index_new(&db);
   mp_err e;
   mp_err_clear(&e);
-  mp_index *idx = NULL;
-  assert_int_equal(mp_index_open(db, 1, &idx, &e), 0);
   assert_int_equal(mp_index_begin(idx, &e), 0);
   assert_int_equal(idx->ops->exec(idx->db,
                                   "CREATE TABLE attestation_packages (pkg_id INTEGER NOT NULL, att_id INTEGER NOT NULL,"
@@ -192,41 +192,31 @@ static void move_pairs_in_pages(void **state) {
   ut_remove_db(db);
 }
 
-static long long count_of(mp_index *idx, const char *sql) {
-  mp_idb_rows *r = NULL;
-  assert_int_equal(mp_index_q(idx, sql, NULL, 0, &r, NULL), 0);
-  assert_int_equal(idx->ops->next(r, NULL), 1);
-  long long n = strtoll(idx->ops->col(r, 0), NULL, 10);
-  idx->ops->rows_free(r);
-  return n;
-}
-
 /* A transaction's pairs make one row a package however statements that do
  * not read package_postings interleave with them (a re-added record's
  * lookup); one that reads it sees every pair held so far. */
 static void held_across_other_statements(void **state) {
   (void)state;
-  char *db = ut_temp_db();
+  char *db;
+  mp_index *idx = ut_index_new(&db);
   mp_err e;
   mp_err_clear(&e);
-  mp_index *idx = NULL;
-  assert_int_equal(mp_index_open(db, 1, &idx, &e), 0);
   assert_int_equal(mp_index_begin(idx, &e), 0);
   const int64_t pk[3] = {11, 12, 13};
   for (int64_t a = 1; a <= 20; a++) {
-    assert_int_equal(idx->ops->hold_postings(idx->db, a, pk, 3, &e), 0);
-    assert_int_equal(count_of(idx, "SELECT count(*) FROM attestations WHERE envelope_sha256 = 'x'"), 0);
+    assert_int_equal(mp_index_hold_postings(idx, a, pk, 3, &e), 0);
+    assert_int_equal(ut_index_count(idx, "SELECT count(*) FROM attestations WHERE envelope_sha256 = 'x'"), 0);
   }
-  assert_int_equal(count_of(idx, "SELECT count(*) FROM package_postings"), 3); /* written for this read */
-  assert_int_equal(idx->ops->hold_postings(idx->db, 21, pk, 1, &e), 0);
+  assert_int_equal(ut_index_count(idx, "SELECT count(*) FROM package_postings"), 3); /* written for this read */
+  assert_int_equal(mp_index_hold_postings(idx, 21, pk, 1, &e), 0);
   assert_int_equal(mp_index_commit(idx, &e), 0);
-  assert_int_equal(count_of(idx, "SELECT count(*) FROM package_postings"), 4);
-  assert_int_equal(count_of(idx, "SELECT count(*) FROM package_postings WHERE pkg_id = 11"), 2);
+  assert_int_equal(ut_index_count(idx, "SELECT count(*) FROM package_postings"), 4);
+  assert_int_equal(ut_index_count(idx, "SELECT count(*) FROM package_postings WHERE pkg_id = 11"), 2);
   /* a rollback forgets what is held */
   assert_int_equal(mp_index_begin(idx, &e), 0);
-  assert_int_equal(idx->ops->hold_postings(idx->db, 22, pk, 3, &e), 0);
+  assert_int_equal(mp_index_hold_postings(idx, 22, pk, 3, &e), 0);
   mp_index_rollback(idx);
-  assert_int_equal(count_of(idx, "SELECT count(*) FROM package_postings"), 4);
+  assert_int_equal(ut_index_count(idx, "SELECT count(*) FROM package_postings"), 4);
   mp_index_close(idx);
   ut_remove_db(db);
 }

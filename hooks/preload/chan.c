@@ -391,58 +391,91 @@ static int pseudo_fs(const char *p) {
   return strncmp(p, "/proc/", 6) == 0 || strncmp(p, "/sys/", 5) == 0 || strncmp(p, "/dev/", 5) == 0;
 }
 
-void mp__chan_path(int kind, int dirfd, const char *path) {
-  if (!path || !*path || !mp__chan_on()) return;
-  int saved = errno;
-  char dir[PATH_MAX], abs[PATH_MAX];
-  const char *base = NULL;
-  size_t blen = 0;
-  while (path[0] == '.' && path[1] == '/') path += 2;
-  if (path[0] != '/' && dirfd != AT_FDCWD) {
-    char link[32];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);
-    ssize_t n = readlink(link, dir, sizeof dir - 1);
-    if (n <= 0 || dir[0] != '/') goto out; /* not a directory we can name */
-    base = dir;
-    blen = (size_t)n;
+/* Sets p->full and p->len from base (blen bytes, trailing slashes dropped)
+ * and p->path (len bytes); the state that follows. */
+static int join(mp_chan_pending *p, const char *base, size_t blen, size_t len) {
+  while (blen > 1 && base[blen - 1] == '/') blen--;
+  if (blen + 1 + len >= PATH_MAX) return MP_CHAN_UNNAMED;
+  memcpy(p->abs, base, blen);
+  p->abs[blen] = '/';
+  memcpy(p->abs + blen + 1, p->path, len + 1);
+  p->full = p->abs;
+  p->len = blen + 1 + len;
+  return pseudo_fs(p->full) ? MP_CHAN_SKIPPED : MP_CHAN_READY;
+}
+
+/* Works p->path out when that needs no system call (t: this thread's tbuf
+ * or NULL): the state that follows, MP_CHAN_UNRESOLVED when it needs one (a
+ * directory descriptor's name, a working directory changed since it was
+ * cached). */
+static int resolve_cheaply(mp_chan_pending *p, const tbuf *t) {
+  size_t len = strlen(p->path);
+  if (p->path[0] == '/') {
+    p->full = p->path;
+    p->len = len;
+    return pseudo_fs(p->full) ? MP_CHAN_SKIPPED : MP_CHAN_READY;
   }
+  if (p->dirfd == AT_FDCWD && t && t->cwd_gen == __atomic_load_n(&C.cwd_gen, __ATOMIC_ACQUIRE))
+    return join(p, t->cwd, t->cwd_len, len);
+  return MP_CHAN_UNRESOLVED;
+}
+
+/* The same with system calls (t: this thread's tbuf, locked). */
+static int resolve(mp_chan_pending *p, tbuf *t) {
+  int state = resolve_cheaply(p, t);
+  if (state != MP_CHAN_UNRESOLVED) return state;
+  if (p->dirfd != AT_FDCWD) {
+    char dir[PATH_MAX], link[32];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", p->dirfd);
+    ssize_t n = readlink(link, dir, sizeof dir - 1);
+    if (n <= 0 || dir[0] != '/') return MP_CHAN_SKIPPED; /* not a directory we can name */
+    return join(p, dir, (size_t)n, strlen(p->path));
+  }
+  if (!getcwd(t->cwd, sizeof t->cwd)) return MP_CHAN_UNNAMED;
+  t->cwd_len = strlen(t->cwd);
+  t->cwd_gen = __atomic_load_n(&C.cwd_gen, __ATOMIC_ACQUIRE);
+  return join(p, t->cwd, t->cwd_len, strlen(p->path));
+}
+
+void mp__chan_path_prepare(mp_chan_pending *p, int kind, int dirfd, const char *path) {
+  p->kind = 0;
+  if (!kind || !path || !*path || !mp__chan_on() || busy) return;
+  busy = 1; /* a signal handler opening a file meanwhile would share t->cwd */
+  while (path[0] == '.' && path[1] == '/') path += 2;
+  p->kind = kind;
+  p->dirfd = dirfd;
+  p->path = path;
+  p->state = resolve_cheaply(p, mine);
+  if (p->state == MP_CHAN_READY) {
+    p->fp = mp_pathset_fingerprint((unsigned)kind, p->full, p->len);
+    if (mine) mp_pathset_prefetch(&mine->seen, p->fp);
+  }
+  busy = 0;
+}
+
+void mp__chan_path_report(mp_chan_pending *p) {
+  if (!p->kind) return;
+  int saved = errno;
   tbuf *t = enter();
   if (!t) goto out;
-  if (path[0] != '/' && !base) {
-    unsigned gen = __atomic_load_n(&C.cwd_gen, __ATOMIC_ACQUIRE);
-    if (t->cwd_gen != gen) {
-      if (!getcwd(t->cwd, sizeof t->cwd)) {
-        count_dropped(1);
-        goto unlock;
-      }
-      t->cwd_len = strlen(t->cwd);
-      t->cwd_gen = gen;
-    }
-    base = t->cwd;
-    blen = t->cwd_len;
+  if (p->state == MP_CHAN_UNRESOLVED) {
+    p->state = resolve(p, t);
+    if (p->state == MP_CHAN_READY) p->fp = mp_pathset_fingerprint((unsigned)p->kind, p->full, p->len);
   }
-  const char *full = path;
-  size_t len = strlen(path);
-  if (base) {
-    while (blen > 1 && base[blen - 1] == '/') blen--;
-    if (blen + 1 + len >= sizeof abs) {
-      count_dropped(1);
-      goto unlock;
-    }
-    memcpy(abs, base, blen);
-    abs[blen] = '/';
-    memcpy(abs + blen + 1, path, len + 1);
-    full = abs;
-    len += blen + 1;
-  }
-  if (!pseudo_fs(full) && mp_pathset_add(&t->seen, (unsigned)kind, full, len) != 0) {
-    path_ev ev = {kind, full, len};
+  if (p->state == MP_CHAN_UNNAMED) count_dropped(1);
+  if (p->state == MP_CHAN_READY && mp_pathset_add_fp(&t->seen, p->fp) != 0) {
+    path_ev ev = {p->kind, p->full, p->len};
     emit(t, enc_path, &ev);
   }
-unlock:
   leave(t);
 out:
   errno = saved;
+}
+
+void mp__chan_path(int kind, int dirfd, const char *path) {
+  mp_chan_pending p;
+  mp__chan_path_prepare(&p, kind, dirfd, path);
+  mp__chan_path_report(&p);
 }
 
 typedef struct exec_ev {

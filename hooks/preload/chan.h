@@ -15,7 +15,10 @@
 #ifndef MP_CHAN_H
 #define MP_CHAN_H
 
+#include <limits.h>
 #include <stddef.h>
+
+#include "pathset.h"
 
 #define MP_CHAN_BUF (64u * 1024u)
 #define MP_CHAN_FLUSH_MS 200
@@ -28,6 +31,32 @@ int mp__chan_on(void);
  * relative to dirfd (AT_FDCWD: the working directory). Reported once per
  * thread; /proc, /sys and /dev are skipped. */
 void mp__chan_path(int kind, int dirfd, const char *path);
+
+/* The same in two steps around the real call: mp__chan_path_prepare before
+ * it works out the absolute path and its fingerprint and starts fetching the
+ * set's slot, so that the kernel's work hides that memory latency;
+ * mp__chan_path_report after it, only when the call succeeded. Paths relative
+ * to a directory descriptor, or to a working directory not yet cached, are
+ * worked out in the report instead (that takes system calls, which a call
+ * that fails should not pay). The struct lives on the caller's stack. */
+typedef struct mp_chan_pending {
+  int kind;                  /* 0: nothing to report */
+  int dirfd;
+  const char *path;          /* as the program gave it */
+  int state;                 /* MP_CHAN_* below */
+  const char *full;          /* path or abs */
+  size_t len;
+  mp_pathset_fp fp;
+  char abs[PATH_MAX];
+} mp_chan_pending;
+enum {
+  MP_CHAN_UNRESOLVED, /* the report works the path out */
+  MP_CHAN_READY,      /* full, len and fp are set */
+  MP_CHAN_SKIPPED,    /* /proc, /sys, /dev, or a descriptor that names no directory */
+  MP_CHAN_UNNAMED     /* too long, or no working directory: counted as dropped */
+};
+void mp__chan_path_prepare(mp_chan_pending *p, int kind, int dirfd, const char *path);
+void mp__chan_path_report(mp_chan_pending *p);
 /* A program this process became (constructor) or starts untraced. */
 void mp__chan_exec(const char *path, const char *const *argv);
 /* The working directory changed: forget the cached one. */

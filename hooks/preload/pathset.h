@@ -24,8 +24,22 @@ typedef struct mp_pathset {
   size_t n;
 } mp_pathset;
 
-/* 1 when (kind, key) was not in the set and has been added, 0 when it was
- * already there, -1 when memory ran out (nothing added). */
+/* The 128-bit fingerprint of (kind, key); never {0,0}. */
+typedef struct mp_pathset_fp {
+  uint64_t w[2];
+} mp_pathset_fp;
+mp_pathset_fp mp_pathset_fingerprint(unsigned kind, const char *key, size_t len);
+
+/* Starts fetching the cache line where fp's search begins. The hook calls it
+ * before the real open(), so that the kernel's work hides the memory
+ * latency of the insert that follows. s may be read by this thread only; a
+ * stale or empty set is harmless (a prefetch never faults). */
+void mp_pathset_prefetch(const mp_pathset *s, mp_pathset_fp fp);
+
+/* 1 when fp was not in the set and has been added, 0 when it was already
+ * there, -1 when memory ran out (nothing added). */
+int mp_pathset_add_fp(mp_pathset *s, mp_pathset_fp fp);
+/* mp_pathset_add_fp of (kind, key)'s fingerprint. */
 int mp_pathset_add(mp_pathset *s, unsigned kind, const char *key, size_t len);
 /* Returns the memory to the system; the set is empty afterwards. */
 void mp_pathset_free(mp_pathset *s);

@@ -67,11 +67,24 @@ static void *real_sym(void **slot, const char *name) {
 
 /* --- what an open means ----------------------------------------------------- */
 
-static void opened(int dirfd, const char *path, int flags) {
-  if (flags & (O_PATH | O_DIRECTORY)) return; /* O_TMPFILE includes O_DIRECTORY */
+/* The kind an open with these flags reports first (0: none); an O_RDWR
+ * open without O_TRUNC reports a read, then a write. */
+static int first_kind(int flags) {
+  if (flags & (O_PATH | O_DIRECTORY)) return 0; /* O_TMPFILE includes O_DIRECTORY */
   int acc = flags & O_ACCMODE;
-  if (acc == O_RDONLY || (acc == O_RDWR && !(flags & O_TRUNC))) mp__chan_path(MP_WIRE_FILE_READ, dirfd, path);
-  if (acc == O_WRONLY || acc == O_RDWR) mp__chan_path(MP_WIRE_FILE_WRITTEN, dirfd, path);
+  if (acc == O_RDONLY || (acc == O_RDWR && !(flags & O_TRUNC))) return MP_WIRE_FILE_READ;
+  return acc == O_WRONLY || acc == O_RDWR ? MP_WIRE_FILE_WRITTEN : 0;
+}
+
+static void before_open(mp_chan_pending *p, int dirfd, const char *path, int flags) {
+  mp__chan_path_prepare(p, first_kind(flags), dirfd, path);
+}
+
+/* After a successful open prepared by before_open. */
+static void opened(mp_chan_pending *p, int flags) {
+  mp__chan_path_report(p);
+  if (p->kind == MP_WIRE_FILE_READ && (flags & O_ACCMODE) == O_RDWR)
+    mp__chan_path(MP_WIRE_FILE_WRITTEN, p->dirfd, p->path);
 }
 
 /* fopen(3) mode string -> open(2) flags, as glibc reads it. */
@@ -98,8 +111,10 @@ static int mode_flags(const char *mode) {
 #define OPEN_WRAPPER(name)                            \
   API int name(const char *path, int flags, ...) {    \
     TAKE_MODE(flags, mode);                           \
+    mp_chan_pending p;                                \
+    before_open(&p, AT_FDCWD, path, flags);           \
     int fd = REAL(name)(path, flags, mode);           \
-    if (fd >= 0) opened(AT_FDCWD, path, flags);       \
+    if (fd >= 0) opened(&p, flags);                   \
     return fd;                                        \
   }
 OPEN_WRAPPER(open)
@@ -108,8 +123,10 @@ OPEN_WRAPPER(open64)
 #define OPENAT_WRAPPER(name)                                   \
   API int name(int dirfd, const char *path, int flags, ...) {  \
     TAKE_MODE(flags, mode);                                    \
+    mp_chan_pending p;                                         \
+    before_open(&p, dirfd, path, flags);                       \
     int fd = REAL(name)(dirfd, path, flags, mode);             \
-    if (fd >= 0) opened(dirfd, path, flags);                   \
+    if (fd >= 0) opened(&p, flags);                            \
     return fd;                                                 \
   }
 OPENAT_WRAPPER(openat)
@@ -117,8 +134,10 @@ OPENAT_WRAPPER(openat64)
 
 #define OPEN2_WRAPPER(name)                      \
   API int name(const char *path, int flags) {    \
+    mp_chan_pending p;                           \
+    before_open(&p, AT_FDCWD, path, flags);      \
     int fd = REAL(name)(path, flags);            \
-    if (fd >= 0) opened(AT_FDCWD, path, flags);  \
+    if (fd >= 0) opened(&p, flags);              \
     return fd;                                   \
   }
 OPEN2_WRAPPER(__open_2)
@@ -126,26 +145,34 @@ OPEN2_WRAPPER(__open64_2)
 
 #define OPENAT2_WRAPPER(name)                              \
   API int name(int dirfd, const char *path, int flags) {   \
+    mp_chan_pending p;                                     \
+    before_open(&p, dirfd, path, flags);                   \
     int fd = REAL(name)(dirfd, path, flags);               \
-    if (fd >= 0) opened(dirfd, path, flags);               \
+    if (fd >= 0) opened(&p, flags);                        \
     return fd;                                             \
   }
 OPENAT2_WRAPPER(__openat_2)
 OPENAT2_WRAPPER(__openat64_2)
 
-#define CREAT_WRAPPER(name)                                              \
-  API int name(const char *path, mode_t mode) {                          \
-    int fd = REAL(name)(path, mode);                                     \
-    if (fd >= 0) opened(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC);   \
-    return fd;                                                           \
+#define CREAT_WRAPPER(name)                                     \
+  API int name(const char *path, mode_t mode) {                 \
+    const int flags = O_WRONLY | O_CREAT | O_TRUNC;             \
+    mp_chan_pending p;                                          \
+    before_open(&p, AT_FDCWD, path, flags);                     \
+    int fd = REAL(name)(path, mode);                            \
+    if (fd >= 0) opened(&p, flags);                             \
+    return fd;                                                  \
   }
 CREAT_WRAPPER(creat)
 CREAT_WRAPPER(creat64)
 
 #define FOPEN_WRAPPER(name)                                     \
   API FILE *name(const char *path, const char *mode) {          \
+    int flags = mode_flags(mode);                               \
+    mp_chan_pending p;                                          \
+    before_open(&p, AT_FDCWD, path, flags);                     \
     FILE *f = REAL(name)(path, mode);                           \
-    if (f) opened(AT_FDCWD, path, mode_flags(mode));            \
+    if (f) opened(&p, flags);                                   \
     return f;                                                   \
   }
 FOPEN_WRAPPER(fopen)
@@ -153,8 +180,11 @@ FOPEN_WRAPPER(fopen64)
 
 #define FREOPEN_WRAPPER(name)                                            \
   API FILE *name(const char *path, const char *mode, FILE *stream) {     \
+    int flags = mode_flags(mode);                                        \
+    mp_chan_pending p;                                                   \
+    before_open(&p, AT_FDCWD, path, flags);                              \
     FILE *f = REAL(name)(path, mode, stream);                            \
-    if (f && path) opened(AT_FDCWD, path, mode_flags(mode));             \
+    if (f) opened(&p, flags);                                            \
     return f;                                                            \
   }
 FREOPEN_WRAPPER(freopen)

@@ -56,43 +56,53 @@ static void hello_matches_protobuf_c(void **state) {
   assert_int_equal(mp_wire_hello(mine, 10, 1, 3, "0.1.0", &wr), 0);
 }
 
+/* The path encoder writes its bytes in one pass of its own: every varint
+ * length boundary (1/2/3-byte path lengths, 10-byte seq), zero fields left
+ * out, a missing time, and every capacity short of the frame refused. */
 static void path_events_match_protobuf_c(void **state) {
   (void)state;
-  uint8_t mine[5000], ref[5000];
-  struct timespec ts = {.tv_sec = 1767225600, .tv_nsec = 123456789};
-  Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-  t.seconds = ts.tv_sec;
-  t.nanos = (int32_t)ts.tv_nsec;
-  char longpath[4097];
-  memset(longpath, 'p', sizeof longpath - 1);
-  longpath[0] = '/';
-  longpath[sizeof longpath - 1] = '\0';
-  const char *paths[] = {"/data/train.csv", longpath};
-  for (int k = 0; k < 2; k++) {
-    for (int written = 0; written < 2; written++) {
-      Mlprov__Event__V1__Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-      Mlprov__Event__V1__FileRead fr = MLPROV__EVENT__V1__FILE_READ__INIT;
-      Mlprov__Event__V1__FileWritten fw = MLPROV__EVENT__V1__FILE_WRITTEN__INIT;
-      ev.seq = 300;
-      ev.time = &t;
-      if (written) {
-        fw.path = (char *)paths[k];
-        ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
-        ev.file_written = &fw;
-      } else {
-        fr.path = (char *)paths[k];
-        ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_READ;
-        ev.file_read = &fr;
-      }
-      size_t n = mp_wire_path_event(mine, sizeof mine, written ? MP_WIRE_FILE_WRITTEN : MP_WIRE_FILE_READ, 300,
-                                    &ts, paths[k], strlen(paths[k]));
-      assert_int_equal(n, reference(&ev.base, ref));
-      assert_memory_equal(mine, ref, n);
-      assert_int_equal(mp_wire_path_event(mine, n - 1, written ? MP_WIRE_FILE_WRITTEN : MP_WIRE_FILE_READ, 300, &ts,
-                                         paths[k], strlen(paths[k])),
-                      0);
-    }
+  static uint8_t mine[20000], ref[20000];
+  static char paths[5][16500];
+  const size_t lens[] = {15, 126, 127, 16384, 0}; /* 126: the event's length needs 2 bytes, the path's 1 */
+  for (int k = 0; k < 5; k++) {
+    memset(paths[k], 'p', lens[k]);
+    if (lens[k]) paths[k][0] = '/';
+    paths[k][lens[k]] = '\0';
   }
+  const uint64_t seqs[] = {0, 1, 127, 128, 300, UINT64_MAX};
+  const struct timespec times[] = {{1767225600, 123456789}, {0, 0}, {5, 0}, {0, 999999999}};
+  for (int k = 0; k < 5; k++)
+    for (size_t q = 0; q < sizeof seqs / sizeof *seqs; q++)
+      for (size_t w = 0; w < 5; w++)
+        for (int written = 0; written < 2; written++) {
+          const struct timespec *ts = w < 4 ? &times[w] : NULL;
+          Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+          Mlprov__Event__V1__Event ev = MLPROV__EVENT__V1__EVENT__INIT;
+          Mlprov__Event__V1__FileRead fr = MLPROV__EVENT__V1__FILE_READ__INIT;
+          Mlprov__Event__V1__FileWritten fw = MLPROV__EVENT__V1__FILE_WRITTEN__INIT;
+          ev.seq = seqs[q];
+          if (ts) {
+            t.seconds = ts->tv_sec;
+            t.nanos = (int32_t)ts->tv_nsec;
+            ev.time = &t;
+          }
+          if (written) {
+            fw.path = paths[k];
+            ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
+            ev.file_written = &fw;
+          } else {
+            fr.path = paths[k];
+            ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_READ;
+            ev.file_read = &fr;
+          }
+          int kind = written ? MP_WIRE_FILE_WRITTEN : MP_WIRE_FILE_READ;
+          size_t n = mp_wire_path_event(mine, sizeof mine, kind, seqs[q], ts, paths[k], lens[k]);
+          assert_int_equal(n, reference(&ev.base, ref));
+          assert_memory_equal(mine, ref, n);
+          for (size_t cap = 0; cap < n; cap += cap < 40 ? 1 : 997)
+            assert_int_equal(mp_wire_path_event(mine, cap, kind, seqs[q], ts, paths[k], lens[k]), 0);
+          assert_int_equal(mp_wire_path_event(mine, n - 1, kind, seqs[q], ts, paths[k], lens[k]), 0);
+        }
 }
 
 static void exec_and_stats_match_protobuf_c(void **state) {
@@ -154,6 +164,37 @@ static void long_exec_is_truncated_with_a_marker(void **state) {
   assert_int_equal(mp_wire_exec_event(buf, 40, 9, &ts, "/bin/prog", argv), 0);
 }
 
+/* Capacities: fourfold below 1 MiB, then whole 2 MiB pages (huge pages
+ * where the system has them), then twofold; the split entry points (the
+ * hook's prepare/report) agree with mp_pathset_add. */
+static void pathset_grows_to_huge_pages_and_splits(void **state) {
+  (void)state;
+  mp_pathset s = {0};
+  mp_pathset_prefetch(&s, mp_pathset_fingerprint(10, "/a", 2)); /* empty: nothing to fetch */
+  size_t caps[8], ncaps = 0;
+  char p[64];
+  for (int i = 0; i < 140000; i++) {
+    int n = snprintf(p, sizeof p, "/data/x/%d", i);
+    mp_pathset_fp fp = mp_pathset_fingerprint(10, p, (size_t)n);
+    mp_pathset_prefetch(&s, fp);
+    assert_int_equal(mp_pathset_add_fp(&s, fp), 1);
+    if (!ncaps || caps[ncaps - 1] != s.cap) caps[ncaps++] = s.cap;
+  }
+  assert_int_equal(ncaps, 5);
+  assert_int_equal(caps[0], 4096);
+  assert_int_equal(caps[1], 16384);
+  assert_int_equal(caps[2], 131072); /* 65,536 slots (1 MiB) rounded up to one 2 MiB page */
+  assert_int_equal(caps[3], 262144);
+  assert_int_equal(caps[4], 524288);
+  assert_int_equal((uintptr_t)s.slots % (2u << 20), 0); /* aligned for a huge page */
+  for (int i = 0; i < 140000; i += 7) {
+    int n = snprintf(p, sizeof p, "/data/x/%d", i);
+    assert_int_equal(mp_pathset_add(&s, 10, p, (size_t)n), 0);
+    assert_int_equal(mp_pathset_add_fp(&s, mp_pathset_fingerprint(19, p, (size_t)n)), 1);
+  }
+  mp_pathset_free(&s);
+}
+
 static void pathset_remembers_kind_and_path(void **state) {
   (void)state;
   mp_pathset s = {0};
@@ -187,6 +228,7 @@ int main(void) {
       cmocka_unit_test(exec_and_stats_match_protobuf_c),
       cmocka_unit_test(long_exec_is_truncated_with_a_marker),
       cmocka_unit_test(pathset_remembers_kind_and_path),
+      cmocka_unit_test(pathset_grows_to_huge_pages_and_splits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,15 +45,6 @@ static int is_upper(char c) { return (unsigned)((unsigned char)c - 'A') < 26u; }
 static int is_alnum(char c) { return is_digit(c) || (unsigned)(((unsigned char)c | 32u) - 'a') < 26u; }
 static int tokch(char c) { return is_alnum(c) || c == '_' || c == '-'; }
 
-/* The first characters of every pattern below (PEM, token families, AWS key
- * ids, JWTs): a match can start nowhere else. */
-static int may_start(char c) {
-  switch (c) {
-    case '-': case 'A': case 'e': case 'g': case 'h': case 'n': case 'p': case 'r': case 's': case 'x': return 1;
-    default: return 0;
-  }
-}
-
 /* Length of a token-like run at s whose prefix is pfx and body is at least
  * minbody token chars; 0 when it does not match. */
 static size_t match_prefixed(const char *s, const char *pfx, size_t minbody) {
@@ -103,7 +94,7 @@ static size_t match_pem_private(const char *s) {
 }
 
 /* Generic "long high-entropy token" after a known prefix family (a family
- * with a new first character goes into may_start() too). */
+ * with a new first character is marked C_START in char_class too). */
 static size_t match_token(const char *s) {
   static const struct { const char *pfx; size_t min; } fams[] = {
       {"hf_", 20},  {"ghp_", 20}, {"gho_", 20}, {"ghu_", 20},  {"ghs_", 20},
@@ -118,6 +109,46 @@ static size_t match_token(const char *s) {
   return 0;
 }
 
+/* Where a pattern below can begin: C_START marks the first characters of
+ * every pattern (PEM, token families, AWS key ids, JWTs; a family with a new
+ * first character is added here), which match only after a character that
+ * is not C_TOK (tokch); C_COLON, the "://" of a URL. One table lookup a byte
+ * lets the scan skip the long runs of ordinary text (paths, most of what the
+ * agent receives) at a few cycles a byte. */
+enum { C_TOK = 1, C_START = 2, C_COLON = 4 };
+static const unsigned char char_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, 0, 0, 0, 0,
+    0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 3, 1, 3, 3, 1, 1, 1, 1, 1, 3, 1,
+    3, 1, 3, 3, 1, 1, 1, 1, 3, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static int may_start(char c) { return char_class[(unsigned char)c] & C_START; }
+
+/* The first position at or after i (< len) where a pattern may begin, or
+ * len. */
+static size_t next_candidate(const char *s, size_t i, size_t len) {
+  unsigned prev = i ? char_class[(unsigned char)s[i - 1]] : 0;
+  for (; i < len; i++) {
+    unsigned c = char_class[(unsigned char)s[i]];
+    if ((c & C_COLON) || ((c & C_START) && !(prev & C_TOK))) return i;
+    prev = c;
+  }
+  return len;
+}
+
 /* The one pass behind mp_redact_value and mp_redact_value_changes: copies s
  * (len bytes) to out with secret-looking parts replaced and returns 1 when
  * anything was; with out NULL it only tells, and stops at the first secret. */
@@ -125,6 +156,11 @@ static int redact_scan(const char *s, size_t len, char *out) {
   int changed = 0;
   size_t o = 0;
   for (size_t i = 0; i < len;) {
+    size_t j = next_candidate(s, i, len);
+    if (out) memcpy(out + o, s + i, j - i);
+    o += j - i;
+    i = j;
+    if (i == len) break;
     size_t m = 0;
     if (may_start(s[i]) && (i == 0 || !tokch(s[i - 1]))) {
       m = match_pem_private(s + i);

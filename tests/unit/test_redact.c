@@ -147,6 +147,34 @@ static void check_agrees_with_copy(void **state) {
   assert_false(mp_redact_value_changes(""));
 }
 
+/* The scan skips ordinary text with a character table: every pattern's
+ * first character, after every possible byte, at the start and after a run
+ * of plain path text, is found exactly when the byte before it is not a
+ * token character (letter, digit, '_', '-'); a URL password after any byte. */
+static void every_pattern_after_every_byte(void **state) {
+  (void)state;
+  static const char *const secrets[] = {
+      "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n",
+      "AKIAIOSFODNN7EXAMPLE", "AIzaSyA0123456789abcdefghijklmnopqrstu",
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcDEF123", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB",
+      "hf_abcdefghijklmnopqrstuvwxyzABCDEF", "npm_abcdefghijklmnopqrstuvwxyz0123456789",
+      "pypi-abcdefghijklmnopqrstuvwxyz0123456789", "rk_live_abcdefghijklmnop", "sk-abcdefghijklmnopqrstuvwxyz",
+      "xoxb-1234567890-abcdefghij"};
+  char s[256];
+  for (size_t k = 0; k < sizeof secrets / sizeof *secrets; k++)
+    for (int c = 1; c < 256; c++)
+      for (int lead = 0; lead < 2; lead++) {
+        snprintf(s, sizeof s, "%s%c%s", lead ? "/data/train/shard-0001/" : "", c, secrets[k]);
+        int tok = (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c == '_' || c == '-';
+        if (mp_redact_value_changes(s) != !tok) fail_msg("byte %d before '%.12s...': expected %d", c, secrets[k], !tok);
+      }
+  for (int c = 1; c < 256; c++) {
+    snprintf(s, sizeof s, "/x/%chttps://u:hunter2@h/y", c);
+    if (!mp_redact_value_changes(s)) fail_msg("byte %d before a URL with a password", c);
+  }
+  assert_false(mp_redact_value_changes("/data/train/shard-0001/f-000123.jsonl"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(secrets_in_values),
@@ -156,6 +184,7 @@ int main(void) {
       cmocka_unit_test(json_members_and_values),
       cmocka_unit_test(secrets_in_binary_data),
       cmocka_unit_test(check_agrees_with_copy),
+      cmocka_unit_test(every_pattern_after_every_byte),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

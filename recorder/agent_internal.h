@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "agent.h"
+#include "filebatch.h"
 #include "filequeue.h"
 #include "frame.h"
 
@@ -52,6 +53,7 @@ typedef struct mp_agent {
   char sockvar[176];        /* "MLPROV_SOCKET=" sockpath, for the job's environment */
   char framevar[48];        /* "MLPROV_MAX_FRAME=" max_frame: hooks size their batches by it */
   char readbuf[65536];      /* lent to every read; frames are copied out at once */
+  mp_filebatch_iter batch_paths; /* reads the paths of a FileBatch (scratch) */
 } mp_agent;
 
 struct mp_conn {

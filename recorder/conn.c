@@ -121,19 +121,17 @@ void mp__agent_apply_files(mp_agent *a) {
   }
 }
 
-/* Journals and queues a path-only file event (ingest.h: nothing to redact).
- * The queue is applied before it holds more than a quarter of the memory
- * limit (at most 64 MiB); when it cannot take the event, the event is
+/* Queues a path-only file event already journaled (ingest.h: nothing to
+ * redact). The queue is applied before it holds more than a quarter of the
+ * memory limit (at most 64 MiB); when it cannot take the event, the event is
  * applied at once behind what is queued. */
-static void take_path_event(mp_conn *c, const mp_ingest_path *pe, const uint8_t *frame, size_t len) {
+static void queue_path(mp_conn *c, int written, const char *path, size_t len, size_t rawlen) {
   mp_agent *a = c->agent;
-  int written = pe->kind == MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
-  mp__agent_journal_batched(a, c->id, frame - MP_FRAME_HEADER, len + MP_FRAME_HEADER);
-  if (mp_fileq_add(a->files, written, pe->path, pe->len, len) != 0) {
+  if (mp_fileq_add(a->files, written, path, len, rawlen) != 0) {
     mp_err e;
     mp_err_clear(&e);
     mp__agent_apply_files(a);
-    if (mp_record_file(a->rec, written, pe->path, len, &e) != 0) {
+    if (mp_record_file(a->rec, written, path, rawlen, &e) != 0) {
       a->rec->stats.bad_frames++;
       mp__agent_log(a, "hook connection (pid %d): %s", (int)c->peer_pid, e.msg);
     }
@@ -142,19 +140,43 @@ static void take_path_event(mp_conn *c, const mp_ingest_path *pe, const uint8_t 
   if (mp_fileq_mem(a->files) > limit) mp__agent_apply_files(a);
 }
 
+/* A FileBatch that ingest.c's check passed: journaled as it came, its paths
+ * queued one by one. */
+static void take_batch(mp_conn *c, const mp_ingest_batch *b, const uint8_t *frame, size_t len) {
+  mp_agent *a = c->agent;
+  mp__agent_journal_batched(a, c->id, frame - MP_FRAME_HEADER, len + MP_FRAME_HEADER);
+  mp_filebatch_begin(&a->batch_paths, b->paths, b->len);
+  while (mp_filebatch_next(&a->batch_paths) == 1)
+    queue_path(c, a->batch_paths.written, a->batch_paths.path, a->batch_paths.len,
+               MP_FILEBATCH_RAWLEN(a->batch_paths.len));
+}
+
+static void note_event(mp_conn *c, uint64_t seq, uint64_t n) {
+  mp_agent *a = c->agent;
+  c->events += n;
+  c->last_seq = seq;
+  if (c->want_acks && !c->ack_due) {
+    c->ack_due = 1;
+    a->acks_due++;
+  }
+}
+
 /* Handles one whole frame; returns -1 when the connection must be closed. */
 static int handle_frame(mp_conn *c, const uint8_t *frame, size_t len) {
   mp_agent *a = c->agent;
   if (!c->hello_seen) return handle_hello(c, frame, len);
   mp_ingest_path pe;
   if (a->files && mp_ingest_path_event(frame, len, &pe) == 1) {
-    take_path_event(c, &pe, frame, len);
-    c->events++;
-    c->last_seq = pe.seq;
-    if (c->want_acks && !c->ack_due) {
-      c->ack_due = 1;
-      a->acks_due++;
-    }
+    int written = pe.kind == MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
+    mp__agent_journal_batched(a, c->id, frame - MP_FRAME_HEADER, len + MP_FRAME_HEADER);
+    queue_path(c, written, pe.path, pe.len, len);
+    note_event(c, pe.seq, 1);
+    return 0;
+  }
+  mp_ingest_batch fb;
+  if (a->files && mp_ingest_batch_event(frame, len, &fb, &a->batch_paths) == 1) {
+    take_batch(c, &fb, frame, len);
+    note_event(c, fb.seq, fb.count);
     return 0;
   }
   mp_ingest in;
@@ -174,18 +196,15 @@ static int handle_frame(mp_conn *c, const uint8_t *frame, size_t len) {
   mp__agent_journal(a, MP_JOURNAL_EVENT, in.flags, c->id, in.bytes, in.len);
   /* the file tables take file events in arrival order */
   if ((in.ev->kind_case == MLPROV__EVENT__V1__EVENT__KIND_FILE_READ ||
-       in.ev->kind_case == MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN) && mp_fileq_count(a->files))
+       in.ev->kind_case == MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN ||
+       in.ev->kind_case == MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH) && mp_fileq_count(a->files))
     mp__agent_apply_files(a);
   if (mp_ingest_apply(a->rec, &in, &e) != 0) {
     a->rec->stats.bad_frames++; /* replay repeats this from the journaled event */
     mp__agent_log(a, "hook connection (pid %d): %s", (int)c->peer_pid, e.msg);
+    note_event(c, in.ev->seq, 0);
   } else {
-    c->events++;
-  }
-  c->last_seq = in.ev->seq;
-  if (c->want_acks && !c->ack_due) {
-    c->ack_due = 1;
-    a->acks_due++;
+    note_event(c, in.ev->seq, 1);
   }
   mp_ingest_clear(&in);
   return 0;

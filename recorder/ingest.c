@@ -9,6 +9,7 @@
 
 #include "journal.h"
 #include "merkle.h"
+#include "filebatch.h"
 #include "redact.h"
 
 /* Replaces *slot by repl (taking it) when they differ; frees repl otherwise. */
@@ -195,6 +196,56 @@ static int record_to_leaf(Mlprov__Event__V1__Record *rec) {
   return 1;
 }
 
+/* A FileBatch's paths are bytes, which redact_message does not read: each
+ * path is checked whole (a secret may span the part shared with the path
+ * before), and when one changes the batch is written again from the
+ * redacted paths. -1: the paths are not a valid batch; -2: out of memory. */
+static int redact_batch(Mlprov__Event__V1__FileBatch *fb, int *changed) {
+  mp_filebatch_iter *it = malloc(sizeof *it);
+  if (!it) return -2;
+  mp_filebatch_begin(it, fb->paths.data, fb->paths.len);
+  int rc, any = 0;
+  while (!any && (rc = mp_filebatch_next(it)) == 1) {
+    if (!mp_redact_value_changes(it->path)) continue;
+    char *r = mp_redact_value(it->path, NULL); /* an already redacted path matches, unchanged */
+    any = !r || strcmp(r, it->path) != 0;
+    free(r);
+  }
+  while (rc == 1) rc = mp_filebatch_next(it); /* the rest must be valid too */
+  if (rc < 0 || !any) {
+    free(it);
+    return rc < 0 ? -1 : 0;
+  }
+  mp_filebatch_buf *b = calloc(1, sizeof *b);
+  if (!b) {
+    free(it);
+    return -2;
+  }
+  mp_filebatch_begin(it, fb->paths.data, fb->paths.len);
+  while (mp_filebatch_next(it) == 1) {
+    char *r = mp_redact_value(it->path, NULL);
+    size_t n = r ? strlen(r) : 0;
+    if (n > MP_FILEBATCH_PATH_MAX) n = MP_FILEBATCH_PATH_MAX; /* grown by the marker: the secret is gone already */
+    if (!r || mp_filebatch_put(b, it->written, r, n) != 0) {
+      free(r);
+      mp_filebatch_buf_free(b);
+      free(b);
+      free(it);
+      return -2;
+    }
+    free(r);
+  }
+  free(fb->paths.data);
+  fb->paths.data = b->data; /* protobuf-c frees it with free() */
+  fb->paths.len = b->len;
+  b->data = NULL;
+  mp_filebatch_buf_free(b);
+  free(b);
+  free(it);
+  *changed = 1;
+  return 0;
+}
+
 int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e) {
   memset(in, 0, sizeof *in);
   Mlprov__Event__V1__Event *ev = mlprov__event__v1__event__unpack(NULL, len, frame);
@@ -212,6 +263,15 @@ int mp_ingest_event(const uint8_t *frame, size_t len, mp_ingest *in, mp_err *e) 
         swap_string(&ev->annotation->text, strdup(MP_REDACTED), &changed);
       break;
     case MLPROV__EVENT__V1__EVENT__KIND_EXEC: redact_exec(ev->exec, &changed); break;
+    case MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH: {
+      int rc = redact_batch(ev->file_batch, &changed);
+      if (rc < 0) {
+        mlprov__event__v1__event__free_unpacked(ev, NULL);
+        return rc == -1 ? mp_err_set(e, MP_EPARSE, "file batch event: its paths are not front-coded as the schema says")
+                        : mp_err_set(e, MP_ENOMEM, "out of memory");
+      }
+      break;
+    }
     case MLPROV__EVENT__V1__EVENT__KIND_RECORD: {
       int rc = record_to_leaf(ev->record);
       if (rc < 0) {
@@ -328,16 +388,18 @@ static int timestamp_ok(const uint8_t *p, const uint8_t *end) {
   return 1;
 }
 
-int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out) {
-  const uint8_t *p = frame, *end = frame + len, *body = NULL;
-  size_t n = 0;
+/* The fields every path-only event shares: seq (1) and time (2), then the
+ * kind's tag; *p is left on the kind's length. The kind: FileRead or
+ * FileWritten (one-byte tag 10, two-byte 19) or FileBatch (two-byte 21); 0
+ * when the frame is anything else. */
+static int path_event_head(const uint8_t **pp, const uint8_t *end, uint64_t *seq) {
+  const uint8_t *p = *pp;
   int last = 0; /* fields in ascending order, once each: 1 seq, 2 time, 3 the kind */
-  out->kind = 0;
-  out->seq = 0;
+  *seq = 0;
   while (p < end) {
     if (*p == 0x08 && last < 1) { /* seq */
       p++;
-      if (get_varint(&p, end, 10, &out->seq) != 0 || out->seq == 0) return 0;
+      if (get_varint(&p, end, 10, seq) != 0 || *seq == 0) return 0;
       last = 1;
     } else if (*p == 0x12 && last < 2) { /* time */
       const uint8_t *t;
@@ -345,23 +407,48 @@ int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out) 
       p++;
       if (get_bytes(&p, end, &t, &tn) != 0 || !timestamp_ok(t, t + tn)) return 0;
       last = 2;
-    } else if (last < 3 && (*p == 0x52 || (*p == 0x9a && p + 1 < end && p[1] == 0x01))) {
-      last = 3;
-      out->kind = *p == 0x52 ? MLPROV__EVENT__V1__EVENT__KIND_FILE_READ : MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
-      p += *p == 0x52 ? 1 : 2;
-      const uint8_t *m;
-      size_t mn;
-      /* FileRead and FileWritten alike: one field, the path (1) */
-      if (get_bytes(&p, end, &m, &mn) != 0 || mn < 2 || m[0] != 0x0a) return 0;
-      const uint8_t *q = m + 1;
-      if (get_bytes(&q, m + mn, &body, &n) != 0 || q != m + mn) return 0;
+    } else if (*p == 0x52) {
+      *pp = p + 1;
+      return MLPROV__EVENT__V1__EVENT__KIND_FILE_READ;
+    } else if (p + 1 < end && p[1] == 0x01 && (*p == 0x9a || *p == 0xaa)) {
+      *pp = p + 2;
+      return *p == 0x9a ? MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN : MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH;
     } else {
       return 0;
     }
   }
-  if (!out->kind || n == 0 || n >= sizeof out->path || memchr(body, 0, n)) return 0;
+  return 0;
+}
+
+int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out) {
+  const uint8_t *p = frame, *end = frame + len, *body = NULL, *m;
+  size_t n = 0, mn;
+  out->kind = path_event_head(&p, end, &out->seq);
+  if (out->kind != MLPROV__EVENT__V1__EVENT__KIND_FILE_READ && out->kind != MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN)
+    return 0;
+  /* FileRead and FileWritten alike: one field, the path (1); nothing after */
+  if (get_bytes(&p, end, &m, &mn) != 0 || p != end || mn < 2 || m[0] != 0x0a) return 0;
+  const uint8_t *q = m + 1;
+  if (get_bytes(&q, m + mn, &body, &n) != 0 || q != m + mn) return 0;
+  if (n == 0 || n >= sizeof out->path || memchr(body, 0, n)) return 0;
   memcpy(out->path, body, n);
   out->path[n] = '\0';
   out->len = n;
   return !mp_redact_value_changes(out->path);
+}
+
+int mp_ingest_batch_event(const uint8_t *frame, size_t len, mp_ingest_batch *out, mp_filebatch_iter *it) {
+  const uint8_t *p = frame, *end = frame + len, *m;
+  size_t mn;
+  if (path_event_head(&p, end, &out->seq) != MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH) return 0;
+  /* one field, the paths (1), not empty; nothing after */
+  if (get_bytes(&p, end, &m, &mn) != 0 || p != end || mn < 2 || m[0] != 0x0a) return 0;
+  const uint8_t *q = m + 1;
+  if (get_bytes(&q, m + mn, &out->paths, &out->len) != 0 || q != m + mn || out->len == 0) return 0;
+  int rc;
+  mp_filebatch_begin(it, out->paths, out->len);
+  while ((rc = mp_filebatch_next(it)) == 1)
+    if (mp_redact_value_changes(it->path)) return 0;
+  out->count = it->count;
+  return rc == 0;
 }

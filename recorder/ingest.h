@@ -24,6 +24,7 @@
 
 #include "err.h"
 #include "event.pb-c.h"
+#include "filebatch.h"
 #include "record.h"
 
 typedef struct mp_ingest {
@@ -53,6 +54,19 @@ typedef struct mp_ingest_path {
   char path[4096];                /* NUL-terminated */
 } mp_ingest_path;
 int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out);
+
+/* The same for a FileBatch (what the LD_PRELOAD hook sends): 1 when frame
+ * is exactly protobuf-c's encoding of an Event holding a non-empty FileBatch
+ * and nothing else, whose paths are valid (filebatch.h) and all left alone
+ * by redaction; out then points into frame. it is scratch space (its path
+ * buffer is large). 0: anything else, for mp_ingest_event. */
+typedef struct mp_ingest_batch {
+  uint64_t seq;
+  const uint8_t *paths;           /* the front-coded paths, within frame */
+  size_t len;
+  size_t count;                   /* paths */
+} mp_ingest_batch;
+int mp_ingest_batch_event(const uint8_t *frame, size_t len, mp_ingest_batch *out, mp_filebatch_iter *it);
 
 /* Decodes and redacts a Hello; bytes and blen are what to journal (the frame or
  * *owned, to be freed), flags MP_JOURNAL_F_REDACTED when redaction changed it.

@@ -61,6 +61,12 @@ typedef struct tbuf {
   int in_use;                 /* owned by a live thread */
   size_t len, nev;            /* bytes and events in buf */
   int64_t first_ms;           /* when the oldest event in buf was added */
+  size_t batch_at;            /* where the open FileBatch's frame starts in buf */
+  size_t batch_n;             /* paths in it; 0: none open */
+  uint64_t batch_seq;
+  struct timespec batch_time; /* of its first path */
+  size_t prev_len;            /* the batch's last path, which the next one is front-coded against */
+  char prev[PATH_MAX];
   mp_pathset seen;
   unsigned cwd_gen;           /* generation of the cached working directory */
   size_t cwd_len;
@@ -197,8 +203,18 @@ static void send_locked(const uint8_t *data, size_t len, size_t nev) {
   if (transient && fd >= 0) close(fd);
 }
 
+/* Writes the open batch's header (its lock held): buf then holds only whole
+ * frames. */
+static void close_batch(tbuf *t) {
+  if (!t->batch_n) return;
+  size_t paths = t->len - t->batch_at - MP_WIRE_BATCH_HEAD_MAX;
+  t->len = t->batch_at + mp_wire_batch_frame(t->buf + t->batch_at, paths, t->batch_seq, &t->batch_time);
+  t->batch_n = 0;
+}
+
 /* Sends a tbuf's events (its lock held). */
 static void flush_tbuf(tbuf *t) {
+  close_batch(t);
   if (!t->len) return;
   pthread_mutex_lock(&C.lock);
   send_locked(t->buf, t->len, t->nev);
@@ -294,11 +310,11 @@ static void after_fork_child(void) {
     if (t == mine) continue;
     pthread_mutex_init(&t->lock, NULL);
     mp_pathset_free(&t->seen);
-    t->len = t->nev = 0;
+    t->len = t->nev = t->batch_n = 0;
     t->cwd_gen = 0;
     t->in_use = 0;
   }
-  if (mine) mine->len = mine->nev = 0;
+  if (mine) mine->len = mine->nev = mine->batch_n = 0;
   pthread_mutex_init(&C.lock, NULL);
   if (mine) pthread_mutex_unlock(&mine->lock);
   fork_locked = 0;
@@ -359,6 +375,7 @@ typedef size_t (*enc_fn)(uint8_t *out, size_t cap, uint64_t seq, const struct ti
 
 /* Appends one frame made by enc; flushes on size and age. */
 static void emit(tbuf *t, enc_fn enc, const void *arg) {
+  close_batch(t); /* events keep their order */
   struct timespec ts;
   int64_t now = now_ms(&ts);
   uint64_t seq = __atomic_add_fetch(&C.seq, 1, __ATOMIC_RELAXED);
@@ -376,15 +393,38 @@ static void emit(tbuf *t, enc_fn enc, const void *arg) {
   else if (now - t->first_ms >= MP_CHAN_FLUSH_MS) flush_tbuf(t);
 }
 
-typedef struct path_ev {
-  int kind;
-  const char *path;
-  size_t len;
-} path_ev;
-
-static size_t enc_path(uint8_t *out, size_t cap, uint64_t seq, const struct timespec *ts, const void *arg) {
-  const path_ev *p = arg;
-  return mp_wire_path_event(out, cap, p->kind, seq, ts, p->path, p->len);
+/* Appends a path to this thread's open FileBatch, opening one when none is;
+ * flushes on size and age like emit. */
+static void add_path(tbuf *t, int kind, const char *path, size_t len) {
+  struct timespec ts;
+  int64_t now = now_ms(&ts);
+  int written = kind == MP_WIRE_FILE_WRITTEN;
+  for (int attempt = 0; attempt < 2 && len < PATH_MAX; attempt++) {
+    if (!t->batch_n) {
+      if (sizeof t->buf - t->len < MP_WIRE_BATCH_HEAD_MAX + 16 + len) {
+        flush_tbuf(t);
+        if (sizeof t->buf - t->len < MP_WIRE_BATCH_HEAD_MAX + 16 + len) break;
+      }
+      t->batch_at = t->len;
+      t->len += MP_WIRE_BATCH_HEAD_MAX;
+      t->batch_seq = __atomic_add_fetch(&C.seq, 1, __ATOMIC_RELAXED);
+      t->batch_time = ts;
+      t->prev_len = 0;
+    }
+    size_t n = mp_wire_batch_entry(t->buf + t->len, sizeof t->buf - t->len, written, t->prev, t->prev_len, path, len);
+    if (!n) { /* the buffer is full: send it, start a new batch */
+      flush_tbuf(t);
+      continue;
+    }
+    t->batch_n++;
+    t->len += n;
+    memcpy(t->prev, path, len);
+    t->prev_len = len;
+    if (t->nev++ == 0) t->first_ms = now;
+    else if (now - t->first_ms >= MP_CHAN_FLUSH_MS) flush_tbuf(t);
+    return;
+  }
+  count_dropped(1);
 }
 
 static int pseudo_fs(const char *p) {
@@ -463,10 +503,7 @@ void mp__chan_path_report(mp_chan_pending *p) {
     if (p->state == MP_CHAN_READY) p->fp = mp_pathset_fingerprint((unsigned)p->kind, p->full, p->len);
   }
   if (p->state == MP_CHAN_UNNAMED) count_dropped(1);
-  if (p->state == MP_CHAN_READY && mp_pathset_add_fp(&t->seen, p->fp) != 0) {
-    path_ev ev = {p->kind, p->full, p->len};
-    emit(t, enc_path, &ev);
-  }
+  if (p->state == MP_CHAN_READY && mp_pathset_add_fp(&t->seen, p->fp) != 0) add_path(t, p->kind, p->full, p->len);
   leave(t);
 out:
   errno = saved;

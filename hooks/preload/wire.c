@@ -198,6 +198,64 @@ size_t mp_wire_path_event(uint8_t *out, size_t cap, int kind, uint64_t seq, cons
   return body + 4;
 }
 
+/* --- FileBatch --------------------------------------------------------------
+ * The header (frame length, seq, time, the kind's tag and length, the paths'
+ * tag and length) depends on the length of the paths, which grows as paths
+ * are appended; the paths are therefore written MP_WIRE_BATCH_HEAD_MAX bytes
+ * into the frame's space and moved down under the header once, when the
+ * batch is closed. */
+
+size_t mp_wire_batch_entry(uint8_t *out, size_t cap, int written, const char *prev, size_t prev_len,
+                           const char *path, size_t len) {
+  size_t shared = 0, max = prev_len < len ? prev_len : len;
+  while (shared + 8 <= max && memcmp(prev + shared, path + shared, 8) == 0) shared += 8;
+  while (shared < max && prev[shared] == path[shared]) shared++;
+  uint64_t head = (uint64_t)shared << 1 | (written ? 1 : 0);
+  size_t rest = len - shared, n = varint_len(head) + varint_len(rest) + rest;
+  if (n > cap) return 0;
+  uint8_t *p = put_varint(out, head);
+  p = put_varint(p, rest);
+  memcpy(p, path + shared, rest);
+  return n;
+}
+
+size_t mp_wire_batch_frame(uint8_t *frame, size_t paths_len, uint64_t seq, const struct timespec *t) {
+  uint64_t sec = (uint64_t)(int64_t)t->tv_sec, nsec = (uint64_t)(int64_t)t->tv_nsec;
+  size_t time_len = (sec ? 1 + varint_len(sec) : 0) + (nsec ? 1 + varint_len(nsec) : 0);
+  size_t batch_len = paths_len ? 1 + varint_len(paths_len) + paths_len : 0;
+  size_t body = (seq ? 1 + varint_len(seq) : 0) + 1 + varint_len(time_len) + time_len + 2 +
+                varint_len(batch_len) + batch_len;
+  uint8_t head[MP_WIRE_BATCH_HEAD_MAX], *p = head;
+  *p++ = (uint8_t)(body >> 24);
+  *p++ = (uint8_t)(body >> 16);
+  *p++ = (uint8_t)(body >> 8);
+  *p++ = (uint8_t)body;
+  if (seq) {
+    *p++ = 1 << 3 | WT_VARINT;
+    p = put_varint(p, seq);
+  }
+  *p++ = 2 << 3 | WT_LEN;
+  p = put_varint(p, time_len);
+  if (sec) {
+    *p++ = 1 << 3 | WT_VARINT;
+    p = put_varint(p, sec);
+  }
+  if (nsec) {
+    *p++ = 2 << 3 | WT_VARINT;
+    p = put_varint(p, nsec);
+  }
+  p = put_varint(p, (uint64_t)MP_WIRE_FILE_BATCH << 3 | WT_LEN);
+  p = put_varint(p, batch_len);
+  if (paths_len) {
+    *p++ = 1 << 3 | WT_LEN;
+    p = put_varint(p, paths_len);
+  }
+  size_t h = (size_t)(p - head);
+  memmove(frame + h, frame + MP_WIRE_BATCH_HEAD_MAX, paths_len);
+  memcpy(frame, head, h);
+  return h + paths_len;
+}
+
 typedef struct exec_args {
   const char *path;
   const char *const *argv;

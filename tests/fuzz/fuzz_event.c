@@ -5,8 +5,8 @@
  * properties: ingesting the bytes ingest produced takes them as they are
  * (idempotence, which the journal replay relies on: they are the canonical
  * encoding of what redaction checked), and a frame the
- * protobuf-free path reader takes is the event protobuf-c decodes, left
- * unchanged by redaction. */
+ * protobuf-free path readers take (a single path, a FileBatch) is the event
+ * protobuf-c decodes, left unchanged by redaction. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +32,16 @@ static void check_path_event(const uint8_t *f, size_t len, const mp_ingest *in) 
   const char *path = pe.kind == MLPROV__EVENT__V1__EVENT__KIND_FILE_READ ? in->ev->file_read->path
                                                                           : in->ev->file_written->path;
   if (!path || strcmp(path, pe.path) != 0) abort();
+}
+
+static void check_batch_event(const uint8_t *f, size_t len, const mp_ingest *in) {
+  static mp_filebatch_iter it;
+  mp_ingest_batch b;
+  if (mp_ingest_batch_event(f, len, &b, &it) != 1) return;
+  if (in->flags || in->bytes != f || in->ev->kind_case != MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH ||
+      in->ev->seq != b.seq || in->ev->file_batch->paths.len != b.len ||
+      memcmp(in->ev->file_batch->paths.data, b.paths, b.len) != 0)
+    abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -82,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       check_idempotent(&in);
       check_path_event(f, len, &in);
+      check_batch_event(f, len, &in);
       mp_ingest_apply(r, &in, NULL);
       mp_ingest_clear(&in);
     }

@@ -39,6 +39,33 @@ typedef struct conn {
 
 static unsigned long reads, hellos, events, dropped, bad;
 
+/* A FileBatch's front-coded paths (schema/event.proto), decoded here on
+ * their own rather than with the agent's reader, so that the two are checked
+ * against each other: one line a path; 0, or -1 when they do not decode. */
+static int batch(const uint8_t *p, size_t n, FILE *out) {
+  const uint8_t *end = p + n;
+  char path[4096];
+  size_t len = 0, count = 0;
+  while (p < end) {
+    uint64_t v[2] = {0, 0};
+    for (int k = 0; k < 2; k++)
+      for (int shift = 0;; shift += 7) {
+        if (p == end || shift > 28) return -1;
+        v[k] |= (uint64_t)(*p & 0x7f) << shift;
+        if (!(*p++ & 0x80)) break;
+      }
+    uint64_t shared = v[0] >> 1, rest = v[1];
+    if (shared > len || rest > (uint64_t)(end - p) || shared + rest == 0 || shared + rest >= sizeof path) return -1;
+    memcpy(path + shared, p, rest);
+    p += rest;
+    len = shared + rest;
+    fprintf(out, "%s %.*s\n", v[0] & 1 ? "written" : "read", (int)len, path);
+    count++;
+  }
+  events += count - 1; /* the frame counted one */
+  return 0;
+}
+
 static void frame(conn *c, const uint8_t *f, size_t len, FILE *out) {
   if (!c->hello) {
     Mlprov__Event__V1__Hello *h = mlprov__event__v1__hello__unpack(NULL, len, f);
@@ -61,6 +88,9 @@ static void frame(conn *c, const uint8_t *f, size_t len, FILE *out) {
     case MLPROV__EVENT__V1__EVENT__KIND_FILE_READ: fprintf(out, "read %s\n", ev->file_read->path); break;
     case MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN: fprintf(out, "written %s\n", ev->file_written->path); break;
     case MLPROV__EVENT__V1__EVENT__KIND_EXEC: fprintf(out, "exec %s\n", ev->exec->path); break;
+    case MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH:
+      if (batch(ev->file_batch->paths.data, ev->file_batch->paths.len, out) != 0) bad++;
+      break;
     case MLPROV__EVENT__V1__EVENT__KIND_HOOK_STATS:
       dropped += ev->hook_stats->events_dropped;
       fprintf(out, "stats %llu %llu\n", (unsigned long long)ev->hook_stats->events_sent,

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "event.pb-c.h"
+#include "filebatch.h"
 #include "ingest.h"
+#include "redact.h"
 #include "unit.h"
 #include "wire.h"
 
@@ -202,11 +204,209 @@ static void mutations_agree(void **state) {
   assert_true(taken > 100); /* the mutations did reach accepted frames */
 }
 
+/* --- FileBatch ------------------------------------------------------------ */
+
+/* The hook's FileBatch frame for paths (written[i]: a write), without the
+ * 4-byte frame header. */
+static size_t hook_batch(uint8_t *out, size_t cap, uint64_t seq, const char *const *paths, const int *written,
+                         size_t n) {
+  static uint8_t buf[1 << 17];
+  size_t at = MP_WIRE_BATCH_HEAD_MAX;
+  const char *prev = "";
+  for (size_t i = 0; i < n; i++) {
+    size_t k = mp_wire_batch_entry(buf + at, sizeof buf - at, written ? written[i] : 0, prev, strlen(prev), paths[i],
+                                   strlen(paths[i]));
+    assert_true(k > 0);
+    at += k;
+    prev = paths[i];
+  }
+  size_t len = mp_wire_batch_frame(buf, at - MP_WIRE_BATCH_HEAD_MAX, seq, &when);
+  assert_true(len > 4 && len - 4 <= cap);
+  memcpy(out, buf + 4, len - 4);
+  return len - 4;
+}
+
+/* Whatever the fast path takes as a batch, protobuf-c reads the same way,
+ * and its paths decode. */
+static void check_batch_agrees(const uint8_t *frame, size_t len) {
+  static mp_filebatch_iter it, it2;
+  mp_ingest_batch b;
+  if (mp_ingest_batch_event(frame, len, &b, &it) != 1) return;
+  mp_ingest in;
+  mp_err e;
+  mp_err_clear(&e);
+  if (mp_ingest_event(frame, len, &in, &e) != 0) fail_msg("the fast path took a batch protobuf-c refuses: %s", e.msg);
+  assert_int_equal(in.flags, 0);
+  assert_ptr_equal(in.bytes, frame);
+  assert_int_equal(in.len, len);
+  assert_int_equal(in.ev->kind_case, MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH);
+  assert_int_equal(in.ev->seq, b.seq);
+  assert_int_equal(in.ev->file_batch->paths.len, b.len);
+  assert_memory_equal(in.ev->file_batch->paths.data, b.paths, b.len);
+  assert_true(no_unknown(&in.ev->base) && no_unknown(&in.ev->file_batch->base));
+  mp_filebatch_begin(&it2, b.paths, b.len);
+  size_t k = 0;
+  while (mp_filebatch_next(&it2) == 1) {
+    assert_int_equal(strlen(it2.path), it2.len);
+    assert_false(mp_redact_value_changes(it2.path));
+    k++;
+  }
+  assert_int_equal(k, b.count);
+  mp_ingest_clear(&in);
+}
+
+static void batches_taken(void **state) {
+  (void)state;
+  static uint8_t f[1 << 17];
+  static mp_filebatch_iter it;
+  static char many[3000][32];
+  const char *pp[3000];
+  int wr[3000];
+  for (int i = 0; i < 3000; i++) {
+    snprintf(many[i], sizeof many[i], "/data/train/f-%d%s", i, i % 7 ? "" : ".tmp");
+    pp[i] = many[i];
+    wr[i] = i % 5 == 0;
+  }
+  /* a repeated path (nothing left to send), a prefix of the path before, no
+   * shared prefix, non-ASCII, and batches whose paths need 1-, 2- and 3-byte
+   * lengths */
+  static const char *const odd[] = {"/a/bc", "/a/bc", "/a/b", "/x/ü/ñ.txt", "relative/but-taken"};
+  const size_t sizes[] = {1, 2, 5, 40, 3000};
+  for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+    const char *const *paths = sizes[s] == 5 ? odd : pp;
+    size_t n = hook_batch(f, sizeof f, 1000 + s, paths, sizes[s] == 5 ? NULL : wr, sizes[s]);
+    mp_ingest_batch b;
+    assert_int_equal(mp_ingest_batch_event(f, n, &b, &it), 1);
+    assert_int_equal(b.count, sizes[s]);
+    assert_int_equal(b.seq, 1000 + s);
+    mp_filebatch_begin(&it, b.paths, b.len);
+    for (size_t i = 0; i < sizes[s]; i++) {
+      assert_int_equal(mp_filebatch_next(&it), 1);
+      assert_string_equal(it.path, paths[i]);
+      assert_int_equal(it.written, sizes[s] == 5 ? 0 : wr[i]);
+    }
+    assert_int_equal(mp_filebatch_next(&it), 0);
+    check_batch_agrees(f, n);
+    mp_ingest_path pe;
+    assert_int_equal(mp_ingest_path_event(f, n, &pe), 0); /* not a single path */
+  }
+}
+
+/* A path the redactor would change sends the batch through protobuf-c's
+ * route: that path is redacted whole (the secret spans the part shared
+ * with the path before), the others are kept, and the re-encoded batch is
+ * then one the fast path takes. */
+static void batch_secrets_redacted(void **state) {
+  (void)state;
+  static uint8_t f[8192];
+  static mp_filebatch_iter it;
+  static const char *const paths[] = {"/tok/hf_abcdefghij", "/tok/hf_abcdefghijklmnopqrstuvwxyzABCDEF123456/x",
+                                      "/tok/plain", "/u/https://me:hunter2@example.com/y"};
+  size_t n = hook_batch(f, sizeof f, 9, paths, NULL, 4);
+  mp_ingest_batch b;
+  assert_int_equal(mp_ingest_batch_event(f, n, &b, &it), 0);
+  mp_ingest in;
+  mp_err e;
+  assert_int_equal(mp_ingest_event(f, n, &in, &e), 0);
+  assert_true(in.flags & 1);
+  assert_non_null(in.owned);
+  const char *want[] = {"/tok/hf_abcdefghij", "/tok/" MP_REDACTED "/x", "/tok/plain",
+                        "/u/https://me:" MP_REDACTED "@example.com/y"};
+  mp_filebatch_begin(&it, in.ev->file_batch->paths.data, in.ev->file_batch->paths.len);
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(mp_filebatch_next(&it), 1);
+    assert_string_equal(it.path, want[i]);
+  }
+  assert_int_equal(mp_filebatch_next(&it), 0);
+  /* ingesting the journaled bytes again changes nothing (a replay) */
+  mp_ingest again;
+  assert_int_equal(mp_ingest_event(in.bytes, in.len, &again, &e), 0);
+  assert_int_equal(again.flags, 0);
+  assert_ptr_equal(again.bytes, in.bytes);
+  mp_ingest_clear(&again);
+  mp_ingest_clear(&in);
+  /* without the URL (still a match once redacted) the fast path takes it */
+  n = hook_batch(f, sizeof f, 9, paths, NULL, 3);
+  assert_int_equal(mp_ingest_event(f, n, &in, &e), 0);
+  assert_true(in.flags & 1);
+  assert_int_equal(mp_ingest_batch_event(in.bytes, in.len, &b, &it), 1);
+  mp_ingest_clear(&in);
+}
+
+/* Paths that are not a valid batch: refused by both routes. */
+static void bad_batches_refused(void **state) {
+  (void)state;
+  static mp_filebatch_iter it;
+  static char longp[4100];
+  memset(longp, 'a', sizeof longp);
+  static const struct { const char *b; size_t n; } bad[] = {
+      {"\x02\x01" "a", 3},         /* the first path shares a byte with nothing */
+      {"\x00\x01" "a" "\x04\x01" "b", 6}, /* shares 2 bytes with a 1-byte path */
+      {"\x00\x05" "ab", 4},        /* runs past the end */
+      {"\x00\x00", 2},          /* an empty path */
+      {"\x00\x02" "a\0", 4},       /* a NUL */
+      {"\x00\x81\x00" "a", 4},     /* a length not in its shortest form */
+      {"\x00", 1},              /* cut after the first varint */
+  };
+  uint8_t f[8300];
+  for (size_t i = 0; i <= sizeof bad / sizeof *bad; i++) {
+    Event ev = MLPROV__EVENT__V1__EVENT__INIT;
+    Mlprov__Event__V1__FileBatch fb = MLPROV__EVENT__V1__FILE_BATCH__INIT;
+    ev.seq = 3;
+    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH;
+    ev.file_batch = &fb;
+    uint8_t lp[4200];
+    if (i < sizeof bad / sizeof *bad) {
+      fb.paths.data = (uint8_t *)bad[i].b;
+      fb.paths.len = bad[i].n;
+    } else { /* a path of 4096 bytes */
+      lp[0] = 0x00;
+      lp[1] = 0x80;
+      lp[2] = 0x20;
+      memcpy(lp + 3, longp, 4096);
+      fb.paths.data = lp;
+      fb.paths.len = 4099;
+    }
+    size_t n = pack(&ev, f);
+    mp_ingest_batch b;
+    assert_int_equal(mp_ingest_batch_event(f, n, &b, &it), 0);
+    mp_ingest in;
+    mp_err e;
+    mp_err_clear(&e);
+    if (mp_ingest_event(f, n, &in, &e) != MP_EPARSE) fail_msg("bad batch %zu was ingested", i);
+  }
+}
+
+/* Every byte of a batch to every value, every cut: whatever is taken agrees
+ * with protobuf-c. */
+static void batch_mutations_agree(void **state) {
+  (void)state;
+  uint8_t f[512], g[600];
+  static const char *const paths[] = {"/data/f-1", "/data/f-2", "/data/g", "/x"};
+  static const int wr[] = {0, 1, 0, 1};
+  size_t n = hook_batch(f, sizeof f, 300, paths, wr, 4), taken = 0;
+  static mp_filebatch_iter it;
+  for (size_t i = 0; i < n; i++)
+    for (int v = 0; v < 256; v++) {
+      memcpy(g, f, n);
+      g[i] = (uint8_t)v;
+      mp_ingest_batch b;
+      taken += mp_ingest_batch_event(g, n, &b, &it) == 1;
+      check_batch_agrees(g, n);
+    }
+  for (size_t cut = 0; cut <= n; cut++) check_batch_agrees(f, cut);
+  assert_true(taken > 100);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hook_events_taken),
       cmocka_unit_test(others_left_to_protobuf_c),
       cmocka_unit_test(mutations_agree),
+      cmocka_unit_test(batches_taken),
+      cmocka_unit_test(batch_secrets_redacted),
+      cmocka_unit_test(bad_batches_refused),
+      cmocka_unit_test(batch_mutations_agree),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "event.pb-c.h"
+#include "filebatch.h"
 #include "pathset.h"
 #include "unit.h"
 #include "wire.h"
@@ -103,6 +104,59 @@ static void path_events_match_protobuf_c(void **state) {
             assert_int_equal(mp_wire_path_event(mine, cap, kind, seqs[q], ts, paths[k], lens[k]), 0);
           assert_int_equal(mp_wire_path_event(mine, n - 1, kind, seqs[q], ts, paths[k], lens[k]), 0);
         }
+}
+
+/* A FileBatch built in place (entries after MP_WIRE_BATCH_HEAD_MAX, then
+ * the header) is protobuf-c's encoding of the event, and its paths are the
+ * bytes the agent's writer (filebatch.h) gives for the same paths, at every
+ * length boundary of the paths field. */
+static void batches_match_protobuf_c(void **state) {
+  (void)state;
+  static uint8_t mine[1 << 17], ref[1 << 17];
+  static char names[2000][64];
+  static mp_filebatch_buf agent;
+  const size_t counts[] = {1, 2, 3, 10, 11, 12, 13, 700, 2000};
+  const uint64_t seqs[] = {0, 1, 128, UINT64_MAX};
+  const struct timespec times[] = {{1767225600, 123456789}, {0, 0}, {0, 7}};
+  for (size_t c = 0; c < sizeof counts / sizeof *counts; c++)
+    for (size_t q = 0; q < sizeof seqs / sizeof *seqs; q++)
+      for (size_t w = 0; w < sizeof times / sizeof *times; w++) {
+        size_t at = MP_WIRE_BATCH_HEAD_MAX;
+        const char *prev = "";
+        memset(&agent, 0, sizeof agent);
+        for (size_t i = 0; i < counts[c]; i++) {
+          /* shared prefixes of every length, a path equal to the one before */
+          if (i % 9 == 4) snprintf(names[i], sizeof names[i], "%s", prev);
+          else snprintf(names[i], sizeof names[i], "/d%zu/shard-%05zu.bin", i % 3, i * 37 % 1000);
+          int written = i % 4 == 1;
+          size_t k = mp_wire_batch_entry(mine + at, sizeof mine - at, written, prev, strlen(prev), names[i],
+                                         strlen(names[i]));
+          assert_true(k > 0);
+          assert_int_equal(mp_wire_batch_entry(mine + at, k - 1, written, prev, strlen(prev), names[i],
+                                               strlen(names[i])), 0);
+          at += k;
+          assert_int_equal(mp_filebatch_put(&agent, written, names[i], strlen(names[i])), 0);
+          prev = names[i];
+        }
+        size_t paths_len = at - MP_WIRE_BATCH_HEAD_MAX;
+        assert_int_equal(paths_len, agent.len);
+        assert_memory_equal(mine + MP_WIRE_BATCH_HEAD_MAX, agent.data, agent.len);
+        size_t n = mp_wire_batch_frame(mine, paths_len, seqs[q], &times[w]);
+        Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+        t.seconds = times[w].tv_sec;
+        t.nanos = (int32_t)times[w].tv_nsec;
+        Mlprov__Event__V1__FileBatch fb = MLPROV__EVENT__V1__FILE_BATCH__INIT;
+        fb.paths.data = agent.data;
+        fb.paths.len = agent.len;
+        Mlprov__Event__V1__Event ev = MLPROV__EVENT__V1__EVENT__INIT;
+        ev.seq = seqs[q];
+        ev.time = &t;
+        ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH;
+        ev.file_batch = &fb;
+        assert_int_equal(n, reference(&ev.base, ref));
+        assert_memory_equal(mine, ref, n);
+        mp_filebatch_buf_free(&agent);
+      }
 }
 
 static void exec_and_stats_match_protobuf_c(void **state) {
@@ -225,6 +279,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hello_matches_protobuf_c),
       cmocka_unit_test(path_events_match_protobuf_c),
+      cmocka_unit_test(batches_match_protobuf_c),
       cmocka_unit_test(exec_and_stats_match_protobuf_c),
       cmocka_unit_test(long_exec_is_truncated_with_a_marker),
       cmocka_unit_test(pathset_remembers_kind_and_path),

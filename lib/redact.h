@@ -25,6 +25,8 @@ int mp_redact_name_is_secret(const char *name);
 char *mp_redact_value(const char *s, int *changed);
 /* 1 when mp_redact_value would change s (the same scan, no copy made). */
 int mp_redact_value_changes(const char *s);
+/* The same for s of len bytes, s[len] being its NUL (no strlen). */
+int mp_redact_text_changes(const char *s, size_t len);
 /* For NAME=VALUE style pairs: the value to record (malloc'd). */
 char *mp_redact_named(const char *name, const char *value);
 /* Redacts an argv in place semantics: returns a malloc'd array of malloc'd

@@ -69,6 +69,7 @@ static uint64_t get_varint(const uint8_t **p) {
 int mp_fileq_add(mp_fileq *q, int written, const char *path, size_t len, size_t rawlen) {
   if (len > PATH_MAX_LEN || rawlen > UINT32_MAX) return -1;
   size_t shared = 0, max = len < q->last_len ? len : q->last_len;
+  while (shared + 8 <= max && memcmp(path + shared, q->last + shared, 8) == 0) shared += 8;
   while (shared < max && path[shared] == q->last[shared]) shared++;
   size_t need = 3 * 5 + len - shared;
   if (!q->tail || BLOCK - sizeof(block) - q->tail->used < need) {

@@ -434,7 +434,7 @@ int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out) 
   memcpy(out->path, body, n);
   out->path[n] = '\0';
   out->len = n;
-  return !mp_redact_value_changes(out->path);
+  return !mp_redact_text_changes(out->path, n);
 }
 
 int mp_ingest_batch_event(const uint8_t *frame, size_t len, mp_ingest_batch *out, mp_filebatch_iter *it) {
@@ -448,7 +448,7 @@ int mp_ingest_batch_event(const uint8_t *frame, size_t len, mp_ingest_batch *out
   int rc;
   mp_filebatch_begin(it, out->paths, out->len);
   while ((rc = mp_filebatch_next(it)) == 1)
-    if (mp_redact_value_changes(it->path)) return 0;
+    if (mp_redact_text_changes(it->path, it->len)) return 0;
   out->count = it->count;
   return rc == 0;
 }

@@ -411,14 +411,16 @@ static void add_path(tbuf *t, int kind, const char *path, size_t len) {
       t->batch_time = ts;
       t->prev_len = 0;
     }
-    size_t n = mp_wire_batch_entry(t->buf + t->len, sizeof t->buf - t->len, written, t->prev, t->prev_len, path, len);
+    size_t shared = 0;
+    size_t n = mp_wire_batch_entry(t->buf + t->len, sizeof t->buf - t->len, written, t->prev, t->prev_len, path, len,
+                                   &shared);
     if (!n) { /* the buffer is full: send it, start a new batch */
       flush_tbuf(t);
       continue;
     }
     t->batch_n++;
     t->len += n;
-    memcpy(t->prev, path, len);
+    memcpy(t->prev + shared, path + shared, len - shared);
     t->prev_len = len;
     if (t->nev++ == 0) t->first_ms = now;
     else if (now - t->first_ms >= MP_CHAN_FLUSH_MS) flush_tbuf(t);
@@ -427,8 +429,15 @@ static void add_path(tbuf *t, int kind, const char *path, size_t len) {
   count_dropped(1);
 }
 
+/* /proc/, /sys/ or /dev/ (compared inline: this runs for every open) */
 static int pseudo_fs(const char *p) {
-  return strncmp(p, "/proc/", 6) == 0 || strncmp(p, "/sys/", 5) == 0 || strncmp(p, "/dev/", 5) == 0;
+  if (p[0] != '/') return 0;
+  switch (p[1]) {
+    case 'p': return p[2] == 'r' && p[3] == 'o' && p[4] == 'c' && p[5] == '/';
+    case 's': return p[2] == 'y' && p[3] == 's' && p[4] == '/';
+    case 'd': return p[2] == 'e' && p[3] == 'v' && p[4] == '/';
+    default: return 0;
+  }
 }
 
 /* Sets p->full and p->len from base (blen bytes, trailing slashes dropped)
@@ -495,7 +504,7 @@ void mp__chan_path_prepare(mp_chan_pending *p, int kind, int dirfd, const char *
 
 void mp__chan_path_report(mp_chan_pending *p) {
   if (!p->kind) return;
-  int saved = errno;
+  int *err = &errno, saved = *err; /* one call to find errno */
   tbuf *t = enter();
   if (!t) goto out;
   if (p->state == MP_CHAN_UNRESOLVED) {
@@ -506,7 +515,7 @@ void mp__chan_path_report(mp_chan_pending *p) {
   if (p->state == MP_CHAN_READY && mp_pathset_add_fp(&t->seen, p->fp) != 0) add_path(t, p->kind, p->full, p->len);
   leave(t);
 out:
-  errno = saved;
+  *err = saved;
 }
 
 void mp__chan_path(int kind, int dirfd, const char *path) {

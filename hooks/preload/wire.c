@@ -206,13 +206,14 @@ size_t mp_wire_path_event(uint8_t *out, size_t cap, int kind, uint64_t seq, cons
  * batch is closed. */
 
 size_t mp_wire_batch_entry(uint8_t *out, size_t cap, int written, const char *prev, size_t prev_len,
-                           const char *path, size_t len) {
+                           const char *path, size_t len, size_t *shared_out) {
   size_t shared = 0, max = prev_len < len ? prev_len : len;
   while (shared + 8 <= max && memcmp(prev + shared, path + shared, 8) == 0) shared += 8;
   while (shared < max && prev[shared] == path[shared]) shared++;
   uint64_t head = (uint64_t)shared << 1 | (written ? 1 : 0);
   size_t rest = len - shared, n = varint_len(head) + varint_len(rest) + rest;
   if (n > cap) return 0;
+  if (shared_out) *shared_out = shared;
   uint8_t *p = put_varint(out, head);
   p = put_varint(p, rest);
   memcpy(p, path + shared, rest);

@@ -37,12 +37,13 @@ size_t mp_wire_path_event(uint8_t *out, size_t cap, int kind, uint64_t seq, cons
 /* A FileBatch event (schema/event.proto), built in place: its paths are
  * appended from frame + MP_WIRE_BATCH_HEAD_MAX on, one mp_wire_batch_entry
  * each (prev: the path before in the batch, prev_len 0 for the first; the
- * entry's size, or 0 when it does not fit in cap bytes); mp_wire_batch_frame
+ * entry's size, or 0 when it does not fit in cap bytes; *shared_out, unless
+ * NULL, the bytes shared with prev); mp_wire_batch_frame
  * then writes the header and moves the paths (paths_len bytes) under it, and
  * returns the frame's length. */
 #define MP_WIRE_BATCH_HEAD_MAX 48 /* frame header 4, seq 11, time 19, kind 2+5, paths 1+5 */
 size_t mp_wire_batch_entry(uint8_t *out, size_t cap, int written, const char *prev, size_t prev_len,
-                           const char *path, size_t len);
+                           const char *path, size_t len, size_t *shared_out);
 size_t mp_wire_batch_frame(uint8_t *frame, size_t paths_len, uint64_t seq, const struct timespec *t);
 /* Arguments that do not fit are replaced by one last argument
  * "[mlprov: N more argument(s) not recorded]"; 0 only when not even the path

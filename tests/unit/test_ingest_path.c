@@ -215,7 +215,7 @@ static size_t hook_batch(uint8_t *out, size_t cap, uint64_t seq, const char *con
   const char *prev = "";
   for (size_t i = 0; i < n; i++) {
     size_t k = mp_wire_batch_entry(buf + at, sizeof buf - at, written ? written[i] : 0, prev, strlen(prev), paths[i],
-                                   strlen(paths[i]));
+                                   strlen(paths[i]), NULL);
     assert_true(k > 0);
     at += k;
     prev = paths[i];

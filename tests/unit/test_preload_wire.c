@@ -126,14 +126,18 @@ static void batches_match_protobuf_c(void **state) {
         memset(&agent, 0, sizeof agent);
         for (size_t i = 0; i < counts[c]; i++) {
           /* shared prefixes of every length, a path equal to the one before */
-          if (i % 9 == 4) snprintf(names[i], sizeof names[i], "%s", prev);
+          if (i % 9 == 4) memcpy(names[i], names[i - 1], sizeof names[i]); /* the path before again */
           else snprintf(names[i], sizeof names[i], "/d%zu/shard-%05zu.bin", i % 3, i * 37 % 1000);
           int written = i % 4 == 1;
+          size_t shared = 99999, want = 0;
+          while (prev[want] && prev[want] == names[i][want]) want++;
           size_t k = mp_wire_batch_entry(mine + at, sizeof mine - at, written, prev, strlen(prev), names[i],
-                                         strlen(names[i]));
+                                         strlen(names[i]), &shared);
           assert_true(k > 0);
+          assert_int_equal(shared, want);
           assert_int_equal(mp_wire_batch_entry(mine + at, k - 1, written, prev, strlen(prev), names[i],
-                                               strlen(names[i])), 0);
+                                               strlen(names[i]), NULL),
+                           0);
           at += k;
           assert_int_equal(mp_filebatch_put(&agent, written, names[i], strlen(names[i])), 0);
           prev = names[i];

@@ -140,9 +140,9 @@ static void event_body(wr *w, const void *arg) {
   msg_field(w, ev->kind_field, ev->kind_body, ev->kind_arg);
 }
 
-/* Path events are most of what the hook sends, one per newly opened file:
- * written straight into the buffer in one pass (the generic writer above
- * takes two passes over every nested message), with the same bytes. */
+/* FileBatch events (below) are most of what the hook sends: written
+ * straight into the buffer (the generic writer above takes two passes over
+ * every nested message). */
 static size_t varint_len(uint64_t v) {
   size_t n = 1;
   while (v >>= 7) n++;
@@ -156,46 +156,6 @@ static uint8_t *put_varint(uint8_t *p, uint64_t v) {
   }
   *p++ = (uint8_t)v;
   return p;
-}
-
-size_t mp_wire_path_event(uint8_t *out, size_t cap, int kind, uint64_t seq, const struct timespec *t,
-                          const char *path, size_t pathlen) {
-  uint64_t sec = t ? (uint64_t)(int64_t)t->tv_sec : 0, nsec = t ? (uint64_t)(int64_t)t->tv_nsec : 0;
-  size_t time_len = (sec ? 1 + varint_len(sec) : 0) + (nsec ? 1 + varint_len(nsec) : 0);
-  size_t kind_len = pathlen ? 1 + varint_len(pathlen) + pathlen : 0;
-  uint64_t kind_tag = (uint64_t)kind << 3 | WT_LEN;
-  size_t body = (seq ? 1 + varint_len(seq) : 0) + (t ? 1 + varint_len(time_len) + time_len : 0) +
-                varint_len(kind_tag) + varint_len(kind_len) + kind_len;
-  if (cap < 4 || body > cap - 4) return 0;
-  uint8_t *p = out;
-  *p++ = (uint8_t)(body >> 24);
-  *p++ = (uint8_t)(body >> 16);
-  *p++ = (uint8_t)(body >> 8);
-  *p++ = (uint8_t)body;
-  if (seq) {
-    *p++ = 1 << 3 | WT_VARINT;
-    p = put_varint(p, seq);
-  }
-  if (t) {
-    *p++ = 2 << 3 | WT_LEN;
-    p = put_varint(p, time_len);
-  }
-  if (sec) {
-    *p++ = 1 << 3 | WT_VARINT;
-    p = put_varint(p, sec);
-  }
-  if (nsec) {
-    *p++ = 2 << 3 | WT_VARINT;
-    p = put_varint(p, nsec);
-  }
-  p = put_varint(p, kind_tag);
-  p = put_varint(p, kind_len);
-  if (pathlen) {
-    *p++ = 1 << 3 | WT_LEN;
-    p = put_varint(p, pathlen);
-    memcpy(p, path, pathlen);
-  }
-  return body + 4;
 }
 
 /* --- FileBatch --------------------------------------------------------------

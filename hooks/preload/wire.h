@@ -1,6 +1,6 @@
 /* wire.h — a hand encoder for the few frames the LD_PRELOAD hook sends:
- * Hello, and Events carrying FileRead, FileWritten, Exec or HookStats
- * (schema/event.proto, framing of lib/frame.h).
+ * Hello, and Events carrying a FileBatch (the files a thread opened), an
+ * Exec or HookStats (schema/event.proto, framing of lib/frame.h).
  *
  * Why not protobuf-c: the preload library is loaded into every dynamically
  * linked program of the job. Linking libprotobuf-c.so would put a second copy
@@ -22,7 +22,8 @@
 #include <stdint.h>
 #include <time.h>
 
-enum { MP_WIRE_FILE_READ = 10, MP_WIRE_FILE_WRITTEN = 19, MP_WIRE_FILE_BATCH = 21 }; /* Event.kind field numbers */
+/* Event.kind field numbers; a FileBatch holds paths of both of the first two */
+enum { MP_WIRE_FILE_READ = 10, MP_WIRE_FILE_WRITTEN = 19, MP_WIRE_FILE_BATCH = 21 };
 
 typedef struct mp_wire_rank {
   int rank, local_rank, world_size;
@@ -31,16 +32,13 @@ typedef struct mp_wire_rank {
 
 size_t mp_wire_hello(uint8_t *out, size_t cap, int64_t pid, int hook_kind, const char *version,
                      const mp_wire_rank *rank);
-/* kind: MP_WIRE_FILE_READ or MP_WIRE_FILE_WRITTEN. */
-size_t mp_wire_path_event(uint8_t *out, size_t cap, int kind, uint64_t seq, const struct timespec *t,
-                          const char *path, size_t pathlen);
 /* A FileBatch event (schema/event.proto), built in place: its paths are
  * appended from frame + MP_WIRE_BATCH_HEAD_MAX on, one mp_wire_batch_entry
  * each (prev: the path before in the batch, prev_len 0 for the first; the
  * entry's size, or 0 when it does not fit in cap bytes; *shared_out, unless
- * NULL, the bytes shared with prev); mp_wire_batch_frame
- * then writes the header and moves the paths (paths_len bytes) under it, and
- * returns the frame's length. */
+ * NULL, the bytes shared with prev); mp_wire_batch_frame then writes the
+ * header and moves the paths (paths_len bytes) under it, and returns the
+ * frame's length. */
 #define MP_WIRE_BATCH_HEAD_MAX 48 /* frame header 4, seq 11, time 19, kind 2+5, paths 1+5 */
 size_t mp_wire_batch_entry(uint8_t *out, size_t cap, int written, const char *prev, size_t prev_len,
                            const char *path, size_t len, size_t *shared_out);

@@ -1,6 +1,6 @@
 /* test_ingest_path.c — the agent's protobuf-free reading of path events
- * (mp_ingest_path_event) against mp_ingest_event, the protobuf-c path it
- * short-cuts: what the preload hook's encoder writes is taken, with the same
+ * (mp_ingest_path_event, mp_ingest_batch_event) against mp_ingest_event,
+ * the protobuf-c path it short-cuts: what the hooks write is taken, with the same
  * kind, seq and path; whenever it takes a frame (every byte of several frames
  * changed to every value, every cut, random insertions), protobuf-c decodes
  * that frame to the same event, which redaction leaves unchanged and which
@@ -22,13 +22,29 @@ typedef Mlprov__Event__V1__Event Event;
 
 static const struct timespec when = {1700000000, 123456789};
 
-/* The encoder's frame for path, without the 4-byte frame header. */
+/* A path event as a hook sends it (the byte-for-byte encoding protobuf-c
+ * gives, which the C hook and `mlprov event file` send). */
 static size_t hook_event(uint8_t *out, size_t cap, int kind, uint64_t seq, const char *path) {
-  uint8_t buf[8192];
-  size_t n = mp_wire_path_event(buf, sizeof buf, kind, seq, &when, path, strlen(path));
-  assert_true(n > 4 && n - 4 <= cap);
-  memcpy(out, buf + 4, n - 4);
-  return n - 4;
+  Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+  t.seconds = when.tv_sec;
+  t.nanos = (int32_t)when.tv_nsec;
+  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
+  Mlprov__Event__V1__FileRead fr = MLPROV__EVENT__V1__FILE_READ__INIT;
+  Mlprov__Event__V1__FileWritten fw = MLPROV__EVENT__V1__FILE_WRITTEN__INIT;
+  ev.seq = seq;
+  ev.time = &t;
+  if (kind == MP_WIRE_FILE_WRITTEN) {
+    fw.path = (char *)path;
+    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
+    ev.file_written = &fw;
+  } else {
+    fr.path = (char *)path;
+    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_READ;
+    ev.file_read = &fr;
+  }
+  size_t n = mlprov__event__v1__event__get_packed_size(&ev);
+  assert_true(n <= cap);
+  return mlprov__event__v1__event__pack(&ev, out);
 }
 
 static int no_unknown(const ProtobufCMessage *m) { return !m || m->n_unknown_fields == 0; }

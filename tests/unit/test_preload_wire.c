@@ -57,55 +57,6 @@ static void hello_matches_protobuf_c(void **state) {
   assert_int_equal(mp_wire_hello(mine, 10, 1, 3, "0.1.0", &wr), 0);
 }
 
-/* The path encoder writes its bytes in one pass of its own: every varint
- * length boundary (1/2/3-byte path lengths, 10-byte seq), zero fields left
- * out, a missing time, and every capacity short of the frame refused. */
-static void path_events_match_protobuf_c(void **state) {
-  (void)state;
-  static uint8_t mine[20000], ref[20000];
-  static char paths[5][16500];
-  const size_t lens[] = {15, 126, 127, 16384, 0}; /* 126: the event's length needs 2 bytes, the path's 1 */
-  for (int k = 0; k < 5; k++) {
-    memset(paths[k], 'p', lens[k]);
-    if (lens[k]) paths[k][0] = '/';
-    paths[k][lens[k]] = '\0';
-  }
-  const uint64_t seqs[] = {0, 1, 127, 128, 300, UINT64_MAX};
-  const struct timespec times[] = {{1767225600, 123456789}, {0, 0}, {5, 0}, {0, 999999999}};
-  for (int k = 0; k < 5; k++)
-    for (size_t q = 0; q < sizeof seqs / sizeof *seqs; q++)
-      for (size_t w = 0; w < 5; w++)
-        for (int written = 0; written < 2; written++) {
-          const struct timespec *ts = w < 4 ? &times[w] : NULL;
-          Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-          Mlprov__Event__V1__Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-          Mlprov__Event__V1__FileRead fr = MLPROV__EVENT__V1__FILE_READ__INIT;
-          Mlprov__Event__V1__FileWritten fw = MLPROV__EVENT__V1__FILE_WRITTEN__INIT;
-          ev.seq = seqs[q];
-          if (ts) {
-            t.seconds = ts->tv_sec;
-            t.nanos = (int32_t)ts->tv_nsec;
-            ev.time = &t;
-          }
-          if (written) {
-            fw.path = paths[k];
-            ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
-            ev.file_written = &fw;
-          } else {
-            fr.path = paths[k];
-            ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_READ;
-            ev.file_read = &fr;
-          }
-          int kind = written ? MP_WIRE_FILE_WRITTEN : MP_WIRE_FILE_READ;
-          size_t n = mp_wire_path_event(mine, sizeof mine, kind, seqs[q], ts, paths[k], lens[k]);
-          assert_int_equal(n, reference(&ev.base, ref));
-          assert_memory_equal(mine, ref, n);
-          for (size_t cap = 0; cap < n; cap += cap < 40 ? 1 : 997)
-            assert_int_equal(mp_wire_path_event(mine, cap, kind, seqs[q], ts, paths[k], lens[k]), 0);
-          assert_int_equal(mp_wire_path_event(mine, n - 1, kind, seqs[q], ts, paths[k], lens[k]), 0);
-        }
-}
-
 /* A FileBatch built in place (entries after MP_WIRE_BATCH_HEAD_MAX, then
  * the header) is protobuf-c's encoding of the event, and its paths are the
  * bytes the agent's writer (filebatch.h) gives for the same paths, at every
@@ -280,7 +231,6 @@ static void pathset_remembers_kind_and_path(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hello_matches_protobuf_c),
-      cmocka_unit_test(path_events_match_protobuf_c),
       cmocka_unit_test(batches_match_protobuf_c),
       cmocka_unit_test(exec_and_stats_match_protobuf_c),
       cmocka_unit_test(long_exec_is_truncated_with_a_marker),

@@ -7,7 +7,9 @@
 #               Sigstore-bundle wrapper, JSON Lines with two envelopes
 #   statement/  the signed Statement (JSON) and its protobuf form
 #   journal/    the run's journal, cut inside its last frame, zero-tailed; the
-#               journal of a small --preload run (EVENTS frames)
+#               journal of a small --preload run (EVENTS frames of FileBatch
+#               events; preload-v2.journal, kept from before FileBatch, has
+#               single path events)
 #   merkle_proof/  proof files (included, absent between two leaves, absent
 #               at each edge) and the tree file of the records r0..r6 that
 #               fuzz_merkle_proof commits to (first byte: 0 proof, 1 tree)
@@ -19,6 +21,8 @@
 #               one file), the shared OMS v1.0 test vectors when present
 #   (posting/   written by hand, not here: posting lists 1,2,129,257 and the
 #               largest id; pairs with repeats, out of order)
+#   (event/preload-batch  written by hand, not here: a preload connection
+#               with FileBatch events, one of them holding a secret)
 # Usage: tests/fuzz/make_seeds.sh [BUILD_DIR]   (default build)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -85,7 +89,7 @@ head -c $(( $(stat -c %s o/m.journal) - 17 )) o/m.journal >"$C/journal/torn.jour
 mkdir p && echo a >p/a && echo b >p/b
 env -i PATH=/usr/bin:/bin HOME="$W" "$B/mlprov" run -q --no-python-hook --preload --key k.pem --output p/m -- \
   sh -c 'cat p/a p/b >/dev/null; echo m >p/m'
-cp p/m.journal "$C/journal/preload-v2.journal"
+cp p/m.journal "$C/journal/preload-batch.journal"
 mkdir -p "$C/merkle_proof" mp
 printf 'r0\nr1\nr2\nr3\nr4\nr5\nr6\n' >mp/fuzz
 "$B/mlprov" dataset commit -q mp/fuzz

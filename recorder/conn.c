@@ -121,10 +121,16 @@ void mp__agent_apply_files(mp_agent *a) {
   }
 }
 
+/* The queue is applied before it holds more than a quarter of the memory
+ * limit (at most 64 MiB). */
+static void apply_files_over_limit(mp_agent *a) {
+  size_t limit = a->max_memory / 4 < FILEQ_MAX ? a->max_memory / 4 : FILEQ_MAX;
+  if (mp_fileq_mem(a->files) > limit) mp__agent_apply_files(a);
+}
+
 /* Queues a path-only file event already journaled (ingest.h: nothing to
- * redact). The queue is applied before it holds more than a quarter of the
- * memory limit (at most 64 MiB); when it cannot take the event, the event is
- * applied at once behind what is queued. */
+ * redact); when the queue cannot take it, it is applied at once behind what
+ * is queued. */
 static void queue_path(mp_conn *c, int written, const char *path, size_t len, size_t rawlen) {
   mp_agent *a = c->agent;
   if (mp_fileq_add(a->files, written, path, len, rawlen) != 0) {
@@ -136,15 +142,19 @@ static void queue_path(mp_conn *c, int written, const char *path, size_t len, si
       mp__agent_log(a, "hook connection (pid %d): %s", (int)c->peer_pid, e.msg);
     }
   }
-  size_t limit = a->max_memory / 4 < FILEQ_MAX ? a->max_memory / 4 : FILEQ_MAX;
-  if (mp_fileq_mem(a->files) > limit) mp__agent_apply_files(a);
+  apply_files_over_limit(a);
 }
 
-/* A FileBatch that ingest.c's check passed: journaled as it came, its paths
- * queued one by one. */
+/* A FileBatch that ingest.c's check passed (its reader, a->batch_paths,
+ * left on the last path): journaled as it came, its paths queued as they
+ * came, or one by one when the queue cannot take them whole. */
 static void take_batch(mp_conn *c, const mp_ingest_batch *b, const uint8_t *frame, size_t len) {
   mp_agent *a = c->agent;
   mp__agent_journal_batched(a, c->id, frame - MP_FRAME_HEADER, len + MP_FRAME_HEADER);
+  if (mp_fileq_add_batch(a->files, b->paths, b->len, b->count, a->batch_paths.path, a->batch_paths.len) == 0) {
+    apply_files_over_limit(a);
+    return;
+  }
   mp_filebatch_begin(&a->batch_paths, b->paths, b->len);
   while (mp_filebatch_next(&a->batch_paths) == 1)
     queue_path(c, a->batch_paths.written, a->batch_paths.path, a->batch_paths.len,

@@ -5,11 +5,17 @@
  * that is cheap to keep and cheap to touch (every new page costs a fault).
  *
  * An item is three varints — shared prefix length, (suffix length << 1 |
- * written), encoded size — then the suffix; items never straddle blocks. */
+ * written), encoded size — then the suffix; items never straddle blocks. A
+ * FileBatch's paths, front-coded already (filebatch.h), are kept as they
+ * came in one item: shared length 0, their length << 1, encoded size 0 (no
+ * event encodes to 0 bytes), then the bytes; its last path is the one the
+ * next item is front-coded against. */
 #include "filequeue.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "filebatch.h"
 
 #define BLOCK MP_FILEQ_BLOCK
 #define PATH_MAX_LEN 65535 /* longer paths are refused (the agent applies them at once) */
@@ -26,6 +32,7 @@ struct mp_fileq {
   size_t blocks;
   size_t last_len;
   char last[PATH_MAX_LEN + 1];  /* the path of the last item queued */
+  mp_filebatch_iter batch;      /* reads a batch item when the queue is applied */
 };
 
 mp_fileq *mp_fileq_new(void) { return calloc(1, sizeof(mp_fileq)); }
@@ -66,22 +73,43 @@ static uint64_t get_varint(const uint8_t **p) {
   }
 }
 
+/* Room for need bytes in the last block: 0, or -1 when memory ran out. */
+static int reserve(mp_fileq *q, size_t need) {
+  if (q->tail && BLOCK - sizeof(block) - q->tail->used >= need) return 0;
+  block *b = malloc(BLOCK);
+  if (!b) return -1;
+  b->next = NULL;
+  b->used = 0;
+  if (q->tail) q->tail->next = b;
+  else q->head = b;
+  q->tail = b;
+  q->blocks++;
+  return 0;
+}
+
+int mp_fileq_add_batch(mp_fileq *q, const uint8_t *paths, size_t len, size_t count, const char *last,
+                       size_t last_len) {
+  if (!len || last_len > PATH_MAX_LEN || 3 * 5 + len > BLOCK - sizeof(block) || reserve(q, 3 * 5 + len) != 0)
+    return -1;
+  uint8_t *p = q->tail->data + q->tail->used, *start = p;
+  p += put_varint(p, 0);
+  p += put_varint(p, (uint64_t)len << 1);
+  p += put_varint(p, 0);
+  memcpy(p, paths, len);
+  p += len;
+  q->tail->used += (size_t)(p - start);
+  memcpy(q->last, last, last_len);
+  q->last_len = last_len;
+  q->n += count;
+  return 0;
+}
+
 int mp_fileq_add(mp_fileq *q, int written, const char *path, size_t len, size_t rawlen) {
-  if (len > PATH_MAX_LEN || rawlen > UINT32_MAX) return -1;
+  if (len > PATH_MAX_LEN || rawlen == 0 || rawlen > UINT32_MAX) return -1;
   size_t shared = 0, max = len < q->last_len ? len : q->last_len;
   while (shared + 8 <= max && memcmp(path + shared, q->last + shared, 8) == 0) shared += 8;
   while (shared < max && path[shared] == q->last[shared]) shared++;
-  size_t need = 3 * 5 + len - shared;
-  if (!q->tail || BLOCK - sizeof(block) - q->tail->used < need) {
-    block *b = malloc(BLOCK);
-    if (!b) return -1;
-    b->next = NULL;
-    b->used = 0;
-    if (q->tail) q->tail->next = b;
-    else q->head = b;
-    q->tail = b;
-    q->blocks++;
-  }
+  if (reserve(q, 3 * 5 + len - shared) != 0) return -1;
   uint8_t *p = q->tail->data + q->tail->used, *start = p;
   p += put_varint(p, shared);
   p += put_varint(p, (uint64_t)(len - shared) << 1 | (written ? 1u : 0u));
@@ -104,6 +132,14 @@ uint64_t mp_fileq_apply(mp_fileq *q, mp_record *r, mp_err *e) {
       size_t shared = (size_t)get_varint(&p);
       uint64_t sw = get_varint(&p);
       size_t rawlen = (size_t)get_varint(&p), suffix = (size_t)(sw >> 1);
+      if (rawlen == 0) { /* a FileBatch's paths */
+        mp_filebatch_begin(&q->batch, p, suffix);
+        while (mp_filebatch_next(&q->batch) == 1)
+          if (mp_record_file(r, q->batch.written, q->batch.path, MP_FILEBATCH_RAWLEN(q->batch.len), e) != 0) failed++;
+        p += suffix;
+        memcpy(q->last, q->batch.path, q->batch.len); /* what the next item is front-coded against */
+        continue;
+      }
       /* q->last is rebuilt item by item: each shares a prefix with the one before */
       memcpy(q->last + shared, p, suffix);
       p += suffix;

@@ -39,6 +39,13 @@ void mp_fileq_free(mp_fileq *q);
  * size. 0, or -1 when memory ran out (nothing queued: apply the queue, then
  * the event). */
 int mp_fileq_add(mp_fileq *q, int written, const char *path, size_t len, size_t rawlen);
+/* Queues the paths of a FileBatch (schema/event.proto) that the agent's
+ * check passed (ingest.h: valid, nothing to redact): paths, len bytes as
+ * they came, holding count paths, the last of which is last (last_len
+ * bytes). 0, or -1 when they do not fit in a block or memory ran out
+ * (nothing queued: queue them one by one). */
+int mp_fileq_add_batch(mp_fileq *q, const uint8_t *paths, size_t len, size_t count, const char *last,
+                       size_t last_len);
 /* Events queued. */
 size_t mp_fileq_count(const mp_fileq *q);
 /* Bytes the queue holds. */

@@ -59,7 +59,8 @@ int mp_ingest_path_event(const uint8_t *frame, size_t len, mp_ingest_path *out);
  * is exactly protobuf-c's encoding of an Event holding a non-empty FileBatch
  * and nothing else, whose paths are valid (filebatch.h) and all left alone
  * by redaction; out then points into frame. it is scratch space (its path
- * buffer is large). 0: anything else, for mp_ingest_event. */
+ * buffer is large), left on the batch's last path when 1 is returned. 0:
+ * anything else, for mp_ingest_event. */
 typedef struct mp_ingest_batch {
   uint64_t seq;
   const uint8_t *paths;           /* the front-coded paths, within frame */

@@ -4,12 +4,14 @@
  * did before the queue existed), another the same events through the queue,
  * applied at random points; their file tables (entries and order), counters
  * and memory estimates must be identical. Sequences mix reads and writes,
+ * FileBatch paths queued whole among single events,
  * repeats, relative and absolute paths, shared and unshared prefixes, paths
  * that normalise alike, long paths, and a table limit that is reached. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "event.pb-c.h"
+#include "filebatch.h"
 #include "filequeue.h"
 #include "record.h"
 #include "unit.h"
@@ -86,6 +88,20 @@ static void run_sequence(unsigned seed, size_t nevents, size_t max_entries) {
   mp_err_clear(&e);
   char path[4096];
   for (size_t i = 0; i < nevents; i++) {
+    if (rand_r(&seed) % 10 == 0) { /* a FileBatch's paths, queued as they came */
+      mp_filebatch_buf b;
+      memset(&b, 0, sizeof b);
+      size_t k = 1 + (size_t)(rand_r(&seed) % 40);
+      for (size_t j = 0; j < k; j++) {
+        int w = rand_r(&seed) % 4 == 0;
+        size_t len = random_path(path, sizeof path, &seed);
+        apply_decoded(direct, w, path, MP_FILEBATCH_RAWLEN(len));
+        assert_int_equal(mp_filebatch_put(&b, w, path, len), 0);
+      }
+      assert_int_equal(mp_fileq_add_batch(q, b.data, b.len, k, b.prev, b.prev_len), 0);
+      mp_filebatch_buf_free(&b);
+      continue;
+    }
     int written = rand_r(&seed) % 4 == 0;
     size_t len = random_path(path, sizeof path, &seed);
     size_t rawlen = 20 + len + (size_t)(rand_r(&seed) % 8);

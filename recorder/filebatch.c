@@ -22,7 +22,7 @@ static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v) {
 
 void mp_filebatch_begin(mp_filebatch_iter *it, const uint8_t *paths, size_t n) {
   it->p = paths;
-  it->end = paths + n;
+  it->end = paths ? paths + n : paths; /* protobuf-c gives NULL for no bytes */
   it->count = 0;
   it->written = 0;
   it->len = 0;

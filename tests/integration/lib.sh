@@ -73,3 +73,12 @@ done_testing() {
   [ "$_failed" -eq 0 ]
   exit $?
 }
+
+# flip_byte FILE OFFSET — inverts every bit of one byte in place, so the file
+# surely changes (writing a fixed byte into random data leaves it unchanged
+# once in 256 runs).
+flip_byte() {
+  local b
+  b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  printf "\\$(printf %03o $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}

@@ -182,7 +182,7 @@ mv "t/sp ace/f h" "t/sp ace/f g"
 expect_exit 0 "restored copy verifies again" "$MLPROV" model verify --key keys/p256.pub.pem --signature t.sig t
 expect_exit 0 "verify --json" "$MLPROV" model verify --json --key keys/p256.pub.pem --signature rt-p256-shards.sig m
 expect_grep "json verdict" '"verified": true' "$T/out"
-cp m/weights.bin t/weights.bin.orig; printf 'X' | dd of=t/weights.bin bs=1 seek=70000 conv=notrunc 2>/dev/null
+cp m/weights.bin t/weights.bin.orig; flip_byte t/weights.bin 70000
 expect_exit 1 "shards: changed byte refused" "$MLPROV" model verify --key keys/p256.pub.pem --signature rt-p256-shards.sig t
 expect_grep "shards: names the file and the byte range" 'changed +weights.bin: bytes 65536-131072 differ' "$T/err"
 mv t/weights.bin.orig t/weights.bin
@@ -260,7 +260,7 @@ expect_grep "single file: the subject is the file's name" '"name": "one\.bin",' 
 expect_grep "single file: its resource digest is sha256sum's" "\"digest\": \"$(sha256sum one.bin | cut -c1-64)\"" "$T/payload.json"
 expect_exit 0 "single file: verify" "$MLPROV" model verify --key keys/p384.pub.pem one.bin
 expect_grep "single file: VERIFIED, 1 file" '^VERIFIED one\.bin: 1 file\(s\) match' "$T/out"
-printf '\x01' | dd of=one.bin bs=1 seek=100000 conv=notrunc 2>/dev/null
+flip_byte one.bin 100000
 expect_exit 1 "single file: changed byte refused" "$MLPROV" model verify --key keys/p384.pub.pem one.bin
 expect_grep "single file: names the file" 'changed +one\.bin: content differs' "$T/err"
 cp one.orig one.bin && echo more >>one.bin
@@ -269,7 +269,7 @@ expect_grep "single file: names the file" 'changed +one\.bin' "$T/err"
 cp one.orig one.bin
 expect_exit 0 "single file, shards: sign" "$MLPROV" model sign --key keys/p256.pem --method shards --shard-size 65536 --signature one-shards.sig one.bin
 expect_grep "single file, shards: three shards" '1 file\(s\), 3 resource\(s\)' "$T/out"
-printf '\x01' | dd of=one.bin bs=1 seek=140000 conv=notrunc 2>/dev/null
+flip_byte one.bin 140000
 expect_exit 1 "single file, shards: changed byte refused" "$MLPROV" model verify --key keys/p256.pub.pem --signature one-shards.sig one.bin
 expect_grep "single file, shards: names the file and the last shard" 'changed +one\.bin: bytes 131072-150000 differ' "$T/err"
 cp one.orig one.bin
@@ -290,7 +290,7 @@ for method in files shards; do
 done
 "$MLPROV" model digest m | sed 's/^/root /' >digest-default.root
 check "files: -j 1 gives the root of model digest (one thread per CPU)" cmp j1-files.root digest-default.root
-cp -r m tj && printf '\x01' | dd of=tj/weights.bin bs=1 seek=200000 conv=notrunc 2>/dev/null
+cp -r m tj && flip_byte tj/weights.bin 200000
 expect_exit 1 "shards, 2 threads: changed byte refused" "$MLPROV" model verify -j 2 --key keys/p256.pub.pem --signature j1-shards.sig tj
 expect_grep "shards, 2 threads: names the shard" 'changed +weights\.bin: bytes 196608-200704 differ' "$T/err"
 

@@ -56,6 +56,24 @@ expect_grep "io: the library and its digest are in internalParameters" "^preload
 expect_grep "io: the hooks byproduct says the preload was injected" "^injected True [1-9]" io/sum
 expect_exit 0 "io: the provenance verifies" "$MLPROV" verify --key keys/p256.pub.pem --provenance io/prov.intoto.jsonl io/out-creat
 
+# --- a secret in a path -------------------------------------------------------------
+# A thread's paths go to the agent front-coded, each against the one before:
+# the second token path shares the token with the first, so only a check of
+# each path whole keeps it out of the provenance and of the journal.
+TOK=hf_abcdefghijklmnopqrstuvwxyz0123
+mkdir -p sec/$TOK/x && echo a >sec/$TOK/x/a && echo b >sec/$TOK/x/b && echo c >sec/plain
+expect_exit 0 "secret path: files read under --preload" run_pl --output sec/out --out sec/prov -- \
+  sh -c "cat '$T/sec/plain' '$T/sec/$TOK/x/a' '$T/sec/$TOK/x/b' >'$T/sec/out'"
+summary sec/prov.intoto.jsonl >sec/sum
+expect_grep "secret path: the plain file is read" "^read $T/sec/plain\$" sec/sum
+expect_count "secret path: both token paths recorded, redacted" 2 "^read $T/sec/%5BREDACTED%5D/x/[ab]\$" sec/sum
+expect_no_grep "secret path: the token is not in the provenance" "$TOK" sec/sum
+check "secret path: the token is not in the journal" sh -c "! grep -qa '$TOK' sec/prov.journal"
+expect_exit 0 "secret path: recover from the journal" "$MLPROV" recover sec/prov.journal --key keys/p256.pem --out sec/rec
+summary sec/rec.intoto.jsonl >sec/rec.sum
+grep '^read' sec/sum >sec/reads && grep '^read' sec/rec.sum >sec/rec.reads
+check "secret path: the recovered provenance reads the same files" cmp sec/reads sec/rec.reads
+
 # --- a shell pipeline --------------------------------------------------------------
 mkdir sh && printf 'b\na\nb\nc\n' >sh/words.txt
 PIPE='sort words.txt | uniq -c > counts.txt && cp counts.txt copy.txt && wc -l < copy.txt > n.txt'

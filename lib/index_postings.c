@@ -18,25 +18,13 @@
 #include <string.h>
 
 #include "index_int.h"
-
-/* An id or difference needs at most ten 7-bit groups (63 bits: nine). */
-#define VARINT_MAX 10
-
-static size_t put_varint(uint8_t *out, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    out[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  out[n++] = (uint8_t)v;
-  return n;
-}
+#include "varint.h"
 
 size_t mp_posting_encode(const int64_t *ids, size_t n, uint8_t *out) {
   size_t len = 0;
   int64_t prev = 0;
   for (size_t i = 0; i < n; i++) {
-    len += put_varint(out + len, (uint64_t)(ids[i] - prev));
+    len += mp_varint_put(out + len, (uint64_t)(ids[i] - prev));
     prev = ids[i];
   }
   return len;
@@ -127,7 +115,7 @@ int mp_postings_take(mp_postings *p) {
   size_t groups = 1;
   for (size_t i = 1; i < p->n; i++) groups += v[i].pkg != v[i - 1].pkg;
   if (mp_index_reserve((void **)&p->row, &p->cap_rows, groups, sizeof *p->row, 256) ||
-      mp_index_reserve((void **)&p->bytes, &p->cap_bytes, p->n * VARINT_MAX, 1, 256))
+      mp_index_reserve((void **)&p->bytes, &p->cap_bytes, p->n * MP_VARINT_MAX, 1, 256))
     return -1;
   size_t used = 0;
   for (size_t i = 0; i < p->n;) {
@@ -141,7 +129,7 @@ int mp_postings_take(mp_postings *p) {
     int64_t prev = 0;
     for (size_t k = i; k < j; k++) {
       if (k > i && v[k].att == prev) continue;
-      used += put_varint(p->bytes + used, (uint64_t)(v[k].att - prev));
+      used += mp_varint_put(p->bytes + used, (uint64_t)(v[k].att - prev));
       prev = v[k].att;
     }
     p->row[p->rows++] = (mp_posting_row){v[i].pkg, start, used - start};

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "filebatch.h"
+#include "varint.h"
 
 #define BLOCK MP_FILEQ_BLOCK
 #define PATH_MAX_LEN 65535 /* longer paths are refused (the agent applies them at once) */
@@ -57,20 +58,11 @@ size_t mp_fileq_count(const mp_fileq *q) { return q ? q->n : 0; }
 
 size_t mp_fileq_mem(const mp_fileq *q) { return q ? q->blocks * BLOCK : 0; }
 
-static size_t put_varint(uint8_t *p, uint64_t v) {
-  size_t n = 0;
-  for (; v >= 0x80; v >>= 7) p[n++] = (uint8_t)(v | 0x80);
-  p[n++] = (uint8_t)v;
-  return n;
-}
-
-static uint64_t get_varint(const uint8_t **p) {
+/* Reads back a varint this queue wrote (within end). */
+static uint64_t get_varint(const uint8_t **p, const uint8_t *end) {
   uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    uint8_t b = *(*p)++;
-    v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
+  (void)mp_varint_get(p, end, MP_VARINT_MAX, &v);
+  return v;
 }
 
 /* Room for need bytes in the last block: 0, or -1 when memory ran out. */
@@ -92,9 +84,9 @@ int mp_fileq_add_batch(mp_fileq *q, const uint8_t *paths, size_t len, size_t cou
   if (!len || last_len > PATH_MAX_LEN || 3 * 5 + len > BLOCK - sizeof(block) || reserve(q, 3 * 5 + len) != 0)
     return -1;
   uint8_t *p = q->tail->data + q->tail->used, *start = p;
-  p += put_varint(p, 0);
-  p += put_varint(p, (uint64_t)len << 1);
-  p += put_varint(p, 0);
+  p += mp_varint_put(p, 0);
+  p += mp_varint_put(p, (uint64_t)len << 1);
+  p += mp_varint_put(p, 0);
   memcpy(p, paths, len);
   p += len;
   q->tail->used += (size_t)(p - start);
@@ -106,14 +98,12 @@ int mp_fileq_add_batch(mp_fileq *q, const uint8_t *paths, size_t len, size_t cou
 
 int mp_fileq_add(mp_fileq *q, int written, const char *path, size_t len, size_t rawlen) {
   if (len > PATH_MAX_LEN || rawlen == 0 || rawlen > UINT32_MAX) return -1;
-  size_t shared = 0, max = len < q->last_len ? len : q->last_len;
-  while (shared + 8 <= max && memcmp(path + shared, q->last + shared, 8) == 0) shared += 8;
-  while (shared < max && path[shared] == q->last[shared]) shared++;
+  size_t shared = mp_shared_prefix(path, q->last, len < q->last_len ? len : q->last_len);
   if (reserve(q, 3 * 5 + len - shared) != 0) return -1;
   uint8_t *p = q->tail->data + q->tail->used, *start = p;
-  p += put_varint(p, shared);
-  p += put_varint(p, (uint64_t)(len - shared) << 1 | (written ? 1u : 0u));
-  p += put_varint(p, rawlen);
+  p += mp_varint_put(p, shared);
+  p += mp_varint_put(p, (uint64_t)(len - shared) << 1 | (written ? 1u : 0u));
+  p += mp_varint_put(p, rawlen);
   memcpy(p, path + shared, len - shared);
   p += len - shared;
   q->tail->used += (size_t)(p - start);
@@ -129,9 +119,9 @@ uint64_t mp_fileq_apply(mp_fileq *q, mp_record *r, mp_err *e) {
   size_t len = 0;
   for (block *b = q->head; b; b = b->next)
     for (const uint8_t *p = b->data, *end = b->data + b->used; p < end;) {
-      size_t shared = (size_t)get_varint(&p);
-      uint64_t sw = get_varint(&p);
-      size_t rawlen = (size_t)get_varint(&p), suffix = (size_t)(sw >> 1);
+      size_t shared = (size_t)get_varint(&p, end);
+      uint64_t sw = get_varint(&p, end);
+      size_t rawlen = (size_t)get_varint(&p, end), suffix = (size_t)(sw >> 1);
       if (rawlen == 0) { /* a FileBatch's paths */
         mp_filebatch_begin(&q->batch, p, suffix);
         while (mp_filebatch_next(&q->batch) == 1)

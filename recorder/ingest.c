@@ -11,6 +11,7 @@
 #include "merkle.h"
 #include "filebatch.h"
 #include "redact.h"
+#include "varint.h"
 
 /* Replaces *slot by repl (taking it) when they differ; frees repl otherwise. */
 static void swap_string(char **slot, char *repl, int *changed) {
@@ -201,47 +202,35 @@ static int record_to_leaf(Mlprov__Event__V1__Record *rec) {
  * before), and when one changes the batch is written again from the
  * redacted paths. -1: the paths are not a valid batch; -2: out of memory. */
 static int redact_batch(Mlprov__Event__V1__FileBatch *fb, int *changed) {
-  mp_filebatch_iter *it = malloc(sizeof *it);
-  if (!it) return -2;
-  mp_filebatch_begin(it, fb->paths.data, fb->paths.len);
+  mp_filebatch_iter it;
+  mp_filebatch_begin(&it, fb->paths.data, fb->paths.len);
   int rc, any = 0;
-  while (!any && (rc = mp_filebatch_next(it)) == 1) {
-    if (!mp_redact_value_changes(it->path)) continue;
-    char *r = mp_redact_value(it->path, NULL); /* an already redacted path matches, unchanged */
-    any = !r || strcmp(r, it->path) != 0;
+  while (!any && (rc = mp_filebatch_next(&it)) == 1) {
+    if (!mp_redact_text_changes(it.path, it.len)) continue;
+    char *r = mp_redact_value(it.path, NULL); /* an already redacted path matches, unchanged */
+    any = !r || strcmp(r, it.path) != 0;
     free(r);
   }
-  while (rc == 1) rc = mp_filebatch_next(it); /* the rest must be valid too */
-  if (rc < 0 || !any) {
-    free(it);
-    return rc < 0 ? -1 : 0;
-  }
-  mp_filebatch_buf *b = calloc(1, sizeof *b);
-  if (!b) {
-    free(it);
-    return -2;
-  }
-  mp_filebatch_begin(it, fb->paths.data, fb->paths.len);
-  while (mp_filebatch_next(it) == 1) {
-    char *r = mp_redact_value(it->path, NULL);
+  while (rc == 1) rc = mp_filebatch_next(&it); /* the rest must be valid too */
+  if (rc < 0 || !any) return rc < 0 ? -1 : 0;
+  mp_filebatch_buf b;
+  b.data = NULL;
+  b.len = b.cap = b.prev_len = 0;
+  mp_filebatch_begin(&it, fb->paths.data, fb->paths.len);
+  while (mp_filebatch_next(&it) == 1) {
+    char *r = mp_redact_value(it.path, NULL);
     size_t n = r ? strlen(r) : 0;
     if (n > MP_FILEBATCH_PATH_MAX) n = MP_FILEBATCH_PATH_MAX; /* grown by the marker: the secret is gone already */
-    if (!r || mp_filebatch_put(b, it->written, r, n) != 0) {
-      free(r);
-      mp_filebatch_buf_free(b);
-      free(b);
-      free(it);
+    int put = r ? mp_filebatch_put(&b, it.written, r, n) : -1;
+    free(r);
+    if (put != 0) {
+      mp_filebatch_buf_free(&b);
       return -2;
     }
-    free(r);
   }
   free(fb->paths.data);
-  fb->paths.data = b->data; /* protobuf-c frees it with free() */
-  fb->paths.len = b->len;
-  b->data = NULL;
-  mp_filebatch_buf_free(b);
-  free(b);
-  free(it);
+  fb->paths.data = b.data; /* protobuf-c frees it with free() */
+  fb->paths.len = b.len;
   *changed = 1;
   return 0;
 }
@@ -344,27 +333,10 @@ Mlprov__Event__V1__Hello *mp_ingest_hello(const uint8_t *frame, size_t len, cons
  * protobuf-c decodes, with the same meaning, and mp_ingest_event would pass
  * it through unchanged (flags 0, the frame's own bytes). */
 
-/* A minimal varint of at most max bytes (protobuf-c takes 10 for values, 5
- * for lengths) that fits 64 bits; -1 otherwise or when it runs past end. */
-static int get_varint(const uint8_t **p, const uint8_t *end, unsigned max, uint64_t *v) {
-  uint64_t x = 0;
-  for (unsigned i = 0; i < max && *p < end; i++) {
-    uint8_t b = *(*p)++;
-    x |= (uint64_t)(b & 0x7f) << (7 * i);
-    if (!(b & 0x80)) {
-      if (i > 0 && b == 0) return -1;   /* a trailing zero group: not minimal */
-      if (i == 9 && b > 1) return -1;   /* bits past the 64th */
-      *v = x;
-      return 0;
-    }
-  }
-  return -1;
-}
-
 /* A length-delimited field's body [*body, *body + *n) within end. */
 static int get_bytes(const uint8_t **p, const uint8_t *end, const uint8_t **body, size_t *n) {
   uint64_t len;
-  if (get_varint(p, end, 4, &len) != 0 || len > (uint64_t)(end - *p)) return -1;
+  if (mp_varint_get(p, end, 4, &len) != 0 || len > (uint64_t)(end - *p)) return -1;
   *body = *p;
   *n = (size_t)len;
   *p += len;
@@ -382,7 +354,7 @@ static int timestamp_ok(const uint8_t *p, const uint8_t *end) {
     if (field <= last) return 0;
     last = field;
     p++;
-    if (get_varint(&p, end, 10, &v) != 0 || v == 0) return 0;
+    if (mp_varint_get(&p, end, 10, &v) != 0 || v == 0) return 0;
     if (field == 2 && v > 0x7fffffff) return 0;
   }
   return 1;
@@ -399,7 +371,7 @@ static int path_event_head(const uint8_t **pp, const uint8_t *end, uint64_t *seq
   while (p < end) {
     if (*p == 0x08 && last < 1) { /* seq */
       p++;
-      if (get_varint(&p, end, 10, seq) != 0 || *seq == 0) return 0;
+      if (mp_varint_get(&p, end, 10, seq) != 0 || *seq == 0) return 0;
       last = 1;
     } else if (*p == 0x12 && last < 2) { /* time */
       const uint8_t *t;

@@ -325,13 +325,11 @@ static void keep_raw(mp_record *r, const uint8_t *raw, size_t rawlen) {
  * the batch was checked when ingested, so an invalid one is a newer or
  * broken writer's. */
 static int record_batch(mp_record *r, const Mlprov__Event__V1__FileBatch *fb, mp_err *e) {
-  mp_filebatch_iter *it = malloc(sizeof *it);
-  if (!it) return mp_err_set(e, MP_ENOMEM, "out of memory recording event");
-  mp_filebatch_begin(it, fb->paths.data, fb->paths.len);
+  mp_filebatch_iter it;
+  mp_filebatch_begin(&it, fb->paths.data, fb->paths.len);
   int rc;
-  while ((rc = mp_filebatch_next(it)) == 1)
-    if (mp_record_file(r, it->written, it->path, MP_FILEBATCH_RAWLEN(it->len), e) != 0) break;
-  free(it);
+  while ((rc = mp_filebatch_next(&it)) == 1)
+    if (mp_record_file(r, it.written, it.path, MP_FILEBATCH_RAWLEN(it.len), e) != 0) break;
   if (rc < 0) return mp_err_set(e, MP_EPARSE, "file batch event: its paths are not front-coded as the schema says");
   return rc == 0 ? 0 : -1;
 }
@@ -340,8 +338,6 @@ int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint
                     size_t rawlen, mp_err *e) {
   int rc = 0;
   char *abs = NULL;
-  if (ev->kind_case == MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH && !has_unknown_fields(&ev->base, 0))
-    return record_batch(r, ev->file_batch, e);
   r->stats.events++;
   r->cur_raw = rawlen;
   if (ev->kind_case != MLPROV__EVENT__V1__EVENT__KIND__NOT_SET && has_unknown_fields(&ev->base, 0)) {
@@ -464,10 +460,9 @@ int mp_record_event(mp_record *r, const Mlprov__Event__V1__Event *ev, const uint
     case MLPROV__EVENT__V1__EVENT__KIND_HOOK_STATS:
       r->stats.dropped_by_hooks += ev->hook_stats->events_dropped;
       break;
-    case MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH: /* with unknown fields, kept above */
-      r->stats.events--; /* counted a path */
-      rc = record_batch(r, ev->file_batch, e) != 0;
-      break;
+    case MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH:
+      r->stats.events--; /* counted a path each, by mp_record_file */
+      return record_batch(r, ev->file_batch, e);
     case MLPROV__EVENT__V1__EVENT__KIND_EXEC: {
       json_t *argv = json_array();
       for (size_t i = 0; i < ev->exec->n_argv; i++) json_array_append_new(argv, json_string(ev->exec->argv[i]));

@@ -88,10 +88,6 @@ static int grow(mp_pathset *s) {
   return 0;
 }
 
-int mp_pathset_add(mp_pathset *s, unsigned kind, const char *key, size_t len) {
-  return mp_pathset_add_fp(s, mp_pathset_fingerprint(kind, key, len));
-}
-
 int mp_pathset_add_fp(mp_pathset *s, mp_pathset_fp f) {
   const uint64_t *fp = f.w;
   if ((s->n + 1) * 2 > s->cap && grow(s) != 0) {

@@ -39,8 +39,6 @@ void mp_pathset_prefetch(const mp_pathset *s, mp_pathset_fp fp);
 /* 1 when fp was not in the set and has been added, 0 when it was already
  * there, -1 when memory ran out (nothing added). */
 int mp_pathset_add_fp(mp_pathset *s, mp_pathset_fp fp);
-/* mp_pathset_add_fp of (kind, key)'s fingerprint. */
-int mp_pathset_add(mp_pathset *s, unsigned kind, const char *key, size_t len);
 /* Returns the memory to the system; the set is empty afterwards. */
 void mp_pathset_free(mp_pathset *s);
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "varint.h"
+
 #define WT_VARINT 0
 #define WT_LEN 2
 
@@ -27,15 +29,8 @@ static void put(wr *w, const void *src, size_t len) {
 }
 
 static void varint(wr *w, uint64_t v) {
-  uint8_t b[10];
-  size_t k = 0;
-  do {
-    b[k] = (uint8_t)(v & 0x7f);
-    v >>= 7;
-    if (v) b[k] |= 0x80;
-    k++;
-  } while (v);
-  put(w, b, k);
+  uint8_t b[MP_VARINT_MAX];
+  put(w, b, mp_varint_put(b, v));
 }
 
 static void tag(wr *w, unsigned field, unsigned type) { varint(w, (uint64_t)field << 3 | type); }
@@ -140,24 +135,6 @@ static void event_body(wr *w, const void *arg) {
   msg_field(w, ev->kind_field, ev->kind_body, ev->kind_arg);
 }
 
-/* FileBatch events (below) are most of what the hook sends: written
- * straight into the buffer (the generic writer above takes two passes over
- * every nested message). */
-static size_t varint_len(uint64_t v) {
-  size_t n = 1;
-  while (v >>= 7) n++;
-  return n;
-}
-
-static uint8_t *put_varint(uint8_t *p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = (uint8_t)v;
-  return p;
-}
-
 /* --- FileBatch --------------------------------------------------------------
  * The header (frame length, seq, time, the kind's tag and length, the paths'
  * tag and length) depends on the length of the paths, which grows as paths
@@ -167,49 +144,49 @@ static uint8_t *put_varint(uint8_t *p, uint64_t v) {
 
 size_t mp_wire_batch_entry(uint8_t *out, size_t cap, int written, const char *prev, size_t prev_len,
                            const char *path, size_t len, size_t *shared_out) {
-  size_t shared = 0, max = prev_len < len ? prev_len : len;
-  while (shared + 8 <= max && memcmp(prev + shared, path + shared, 8) == 0) shared += 8;
-  while (shared < max && prev[shared] == path[shared]) shared++;
+  size_t shared = mp_shared_prefix(prev, path, prev_len < len ? prev_len : len);
   uint64_t head = (uint64_t)shared << 1 | (written ? 1 : 0);
-  size_t rest = len - shared, n = varint_len(head) + varint_len(rest) + rest;
+  size_t rest = len - shared, n = mp_varint_len(head) + mp_varint_len(rest) + rest;
   if (n > cap) return 0;
   if (shared_out) *shared_out = shared;
-  uint8_t *p = put_varint(out, head);
-  p = put_varint(p, rest);
+  uint8_t *p = out + mp_varint_put(out, head);
+  p += mp_varint_put(p, rest);
   memcpy(p, path + shared, rest);
   return n;
 }
 
 size_t mp_wire_batch_frame(uint8_t *frame, size_t paths_len, uint64_t seq, const struct timespec *t) {
   uint64_t sec = (uint64_t)(int64_t)t->tv_sec, nsec = (uint64_t)(int64_t)t->tv_nsec;
-  size_t time_len = (sec ? 1 + varint_len(sec) : 0) + (nsec ? 1 + varint_len(nsec) : 0);
-  size_t batch_len = paths_len ? 1 + varint_len(paths_len) + paths_len : 0;
-  size_t body = (seq ? 1 + varint_len(seq) : 0) + 1 + varint_len(time_len) + time_len + 2 +
-                varint_len(batch_len) + batch_len;
+  size_t time_len = (sec ? 1 + mp_varint_len(sec) : 0) + (nsec ? 1 + mp_varint_len(nsec) : 0);
+  size_t batch_len = paths_len ? 1 + mp_varint_len(paths_len) + paths_len : 0;
+  size_t body = (seq ? 1 + mp_varint_len(seq) : 0) + 1 + mp_varint_len(time_len) + time_len + 2 +
+                mp_varint_len(batch_len) + batch_len;
   uint8_t head[MP_WIRE_BATCH_HEAD_MAX], *p = head;
   *p++ = (uint8_t)(body >> 24);
   *p++ = (uint8_t)(body >> 16);
   *p++ = (uint8_t)(body >> 8);
   *p++ = (uint8_t)body;
+  /* written straight into place (the generic writer above takes two passes
+   * over every nested message): batches are most of what the hook sends */
   if (seq) {
     *p++ = 1 << 3 | WT_VARINT;
-    p = put_varint(p, seq);
+    p += mp_varint_put(p, seq);
   }
   *p++ = 2 << 3 | WT_LEN;
-  p = put_varint(p, time_len);
+  p += mp_varint_put(p, time_len);
   if (sec) {
     *p++ = 1 << 3 | WT_VARINT;
-    p = put_varint(p, sec);
+    p += mp_varint_put(p, sec);
   }
   if (nsec) {
     *p++ = 2 << 3 | WT_VARINT;
-    p = put_varint(p, nsec);
+    p += mp_varint_put(p, nsec);
   }
-  p = put_varint(p, (uint64_t)MP_WIRE_FILE_BATCH << 3 | WT_LEN);
-  p = put_varint(p, batch_len);
+  p += mp_varint_put(p, (uint64_t)MP_WIRE_FILE_BATCH << 3 | WT_LEN);
+  p += mp_varint_put(p, batch_len);
   if (paths_len) {
     *p++ = 1 << 3 | WT_LEN;
-    p = put_varint(p, paths_len);
+    p += mp_varint_put(p, paths_len);
   }
   size_t h = (size_t)(p - head);
   memmove(frame + h, frame + MP_WIRE_BATCH_HEAD_MAX, paths_len);

@@ -15,6 +15,7 @@
 #include "filequeue.h"
 #include "record.h"
 #include "unit.h"
+#include "unit_event.h"
 
 static mp_record *new_record(size_t max_entries) {
   char *argv[] = {(char *)"job", NULL};
@@ -30,18 +31,10 @@ static mp_record *new_record(size_t max_entries) {
 
 /* The event as the agent decoded it before: FileRead or FileWritten. */
 static void apply_decoded(mp_record *r, int written, const char *path, size_t rawlen) {
-  Mlprov__Event__V1__Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-  Mlprov__Event__V1__FileRead fr = MLPROV__EVENT__V1__FILE_READ__INIT;
-  Mlprov__Event__V1__FileWritten fw = MLPROV__EVENT__V1__FILE_WRITTEN__INIT;
-  if (written) {
-    fw.path = (char *)path;
-    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
-    ev.file_written = &fw;
-  } else {
-    fr.path = (char *)path;
-    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_READ;
-    ev.file_read = &fr;
-  }
+  Mlprov__Event__V1__Event ev;
+  Mlprov__Event__V1__FileRead fr;
+  Mlprov__Event__V1__FileWritten fw;
+  ut_path_event(&ev, &fr, &fw, written, path);
   mp_err e;
   mp_err_clear(&e);
   assert_int_equal(mp_record_event(r, &ev, NULL, rawlen, &e), 0);

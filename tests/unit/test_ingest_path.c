@@ -16,6 +16,7 @@
 #include "ingest.h"
 #include "redact.h"
 #include "unit.h"
+#include "unit_event.h"
 #include "wire.h"
 
 typedef Mlprov__Event__V1__Event Event;
@@ -28,20 +29,12 @@ static size_t hook_event(uint8_t *out, size_t cap, int kind, uint64_t seq, const
   Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
   t.seconds = when.tv_sec;
   t.nanos = (int32_t)when.tv_nsec;
-  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-  Mlprov__Event__V1__FileRead fr = MLPROV__EVENT__V1__FILE_READ__INIT;
-  Mlprov__Event__V1__FileWritten fw = MLPROV__EVENT__V1__FILE_WRITTEN__INIT;
+  Event ev;
+  Mlprov__Event__V1__FileRead fr;
+  Mlprov__Event__V1__FileWritten fw;
+  ut_path_event(&ev, &fr, &fw, kind == MP_WIRE_FILE_WRITTEN, path);
   ev.seq = seq;
   ev.time = &t;
-  if (kind == MP_WIRE_FILE_WRITTEN) {
-    fw.path = (char *)path;
-    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_WRITTEN;
-    ev.file_written = &fw;
-  } else {
-    fr.path = (char *)path;
-    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_READ;
-    ev.file_read = &fr;
-  }
   size_t n = mlprov__event__v1__event__get_packed_size(&ev);
   assert_true(n <= cap);
   return mlprov__event__v1__event__pack(&ev, out);
@@ -349,6 +342,19 @@ static void batch_secrets_redacted(void **state) {
   mp_ingest_clear(&in);
 }
 
+/* An Event holding a FileBatch of these paths (NULL: none), packed by
+ * protobuf-c into out. */
+static size_t pack_batch(uint8_t *out, uint64_t seq, const uint8_t *paths, size_t len) {
+  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
+  Mlprov__Event__V1__FileBatch fb = MLPROV__EVENT__V1__FILE_BATCH__INIT;
+  ev.seq = seq;
+  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH;
+  ev.file_batch = &fb;
+  fb.paths.data = (uint8_t *)paths;
+  fb.paths.len = len;
+  return pack(&ev, out);
+}
+
 /* Paths that are not a valid batch: refused by both routes. */
 static void bad_batches_refused(void **state) {
   (void)state;
@@ -366,24 +372,17 @@ static void bad_batches_refused(void **state) {
   };
   uint8_t f[8300];
   for (size_t i = 0; i <= sizeof bad / sizeof *bad; i++) {
-    Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-    Mlprov__Event__V1__FileBatch fb = MLPROV__EVENT__V1__FILE_BATCH__INIT;
-    ev.seq = 3;
-    ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH;
-    ev.file_batch = &fb;
     uint8_t lp[4200];
+    size_t n;
     if (i < sizeof bad / sizeof *bad) {
-      fb.paths.data = (uint8_t *)bad[i].b;
-      fb.paths.len = bad[i].n;
+      n = pack_batch(f, 3, (const uint8_t *)bad[i].b, bad[i].n);
     } else { /* a path of 4096 bytes */
       lp[0] = 0x00;
       lp[1] = 0x80;
       lp[2] = 0x20;
       memcpy(lp + 3, longp, 4096);
-      fb.paths.data = lp;
-      fb.paths.len = 4099;
+      n = pack_batch(f, 3, lp, 4099);
     }
-    size_t n = pack(&ev, f);
     mp_ingest_batch b;
     assert_int_equal(mp_ingest_batch_event(f, n, &b, &it), 0);
     mp_ingest in;
@@ -400,12 +399,7 @@ static void empty_batch_ingested(void **state) {
   (void)state;
   static mp_filebatch_iter it;
   uint8_t f[64];
-  Event ev = MLPROV__EVENT__V1__EVENT__INIT;
-  Mlprov__Event__V1__FileBatch fb = MLPROV__EVENT__V1__FILE_BATCH__INIT;
-  ev.seq = 4;
-  ev.kind_case = MLPROV__EVENT__V1__EVENT__KIND_FILE_BATCH;
-  ev.file_batch = &fb;
-  size_t n = pack(&ev, f);
+  size_t n = pack_batch(f, 4, NULL, 0);
   mp_ingest_batch b;
   assert_int_equal(mp_ingest_batch_event(f, n, &b, &it), 0);
   mp_ingest in;
